@@ -1,0 +1,51 @@
+# The two commands a newcomer needs:
+#   make run   set everything up and serve the portal on http://127.0.0.1:5000
+#   make test  set everything up and run the checks (lint, then pytest)
+# With no DATABASE_URL / REDIS_URL, both use SQLite in instance/ and in-process jobs.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := portal
+
+.PHONY: run test install assets db seed lint format clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+portal/static/dist/portal.css: node_modules/.installed assets/build.mjs assets/portal.scss
+	npm run --silent build
+
+install: $(BIN)/.installed assets
+
+assets: portal/static/dist/portal.css
+
+db: install
+	$(BIN)/flask db upgrade
+
+seed: db
+	$(BIN)/flask seed-demo
+
+run: seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check portal tests bench migrations/env.py
+	$(BIN)/ruff format --check portal tests bench
+
+format: install
+	$(BIN)/ruff check --fix portal tests bench
+	$(BIN)/ruff format portal tests bench
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules portal/static/dist instance/portal.db

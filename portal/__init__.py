@@ -1,0 +1,111 @@
+"""The partnership portal: one Flask application serving every partner authority."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from portal import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application. No side effects: nothing is migrated, sent or fetched here."""
+    values = settings.from_env(**(config or {}))
+    settings.check(values)
+    app = Flask(
+        __name__,
+        instance_path=str(Path(values["SQLALCHEMY_DATABASE_URI"].split("///", 1)[-1]).parent)
+        if values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+        else None,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(values)
+    register_extensions(app)
+    register_templates(app)
+    register_security(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from portal import (
+        models,  # noqa: F401 - every model, for the metadata and migrations
+        tenancy,
+    )
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.mail import service as mail_service
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    tenancy.init_app(app)
+    mail_service.init_app(app)
+
+
+def register_templates(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from portal import web
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    web.register_template_helpers(app)
+
+
+def register_security(app: Flask) -> None:
+    from portal import auth, security
+
+    security.init_app(app)
+    auth.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.routes import bp as accounts_bp
+    from portal.admin.routes import bp as admin_bp
+    from portal.host.routes import bp as host_bp
+    from portal.pages.routes import bp as pages_bp
+    from portal.partner.routes import bp as partner_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(host_bp)
+    # Last: its /<tenant_slug>/ prefix would otherwise shadow /admin and /host.
+    app.register_blueprint(partner_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from portal.pages.errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.demo import seed_demo_command
+    from portal.jobs.cli import worker_command
+    from portal.tenants.cli import tenants_cli
+
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)

@@ -1,0 +1,111 @@
+"""People, their roles, and which partner authorities they belong to or work with."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.tenancy import TenantOwned
+from portal.timeutil import utcnow
+
+
+class Role(enum.StrEnum):
+    PARTNER_MANAGER = "partner_manager"
+    PARTICIPANT = "participant"
+    HOST_PRACTITIONER = "host_practitioner"
+    SERVICE_LEAD = "service_lead"
+    FACILITATOR = "facilitator"
+    CENTRE_ADMIN = "centre_admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_host(self) -> bool:
+        return self in HOST_ROLES
+
+
+ROLE_LABELS = {
+    Role.PARTNER_MANAGER: "Partner manager",
+    Role.PARTICIPANT: "Participant",
+    Role.HOST_PRACTITIONER: "Host practitioner",
+    Role.SERVICE_LEAD: "Host service lead",
+    Role.FACILITATOR: "Facilitator or coach",
+    Role.CENTRE_ADMIN: "Centre admin",
+}
+PARTNER_ROLES = frozenset({Role.PARTNER_MANAGER, Role.PARTICIPANT})
+HOST_ROLES = frozenset(Role) - PARTNER_ROLES
+
+_role_type = Enum(Role, native_enum=False, length=30)
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class User(UserMixin, db.Model):
+    """A person who can sign in. Identity only: what they may see follows from ``role``
+    and their memberships (one authority for partner staff, assigned ones for host staff).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(_role_type)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Rotated when the password changes or the account is deactivated: every
+    # session carries the stamp it signed in with, so old sessions stop working,
+    # and single-use links (invitation, reset) are bound to it.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
+    active: Mapped[bool] = mapped_column(default=True)
+    host_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("host_services.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invited_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+
+    host_service = relationship("HostService", foreign_keys=[host_service_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def is_host(self) -> bool:
+        return self.role in HOST_ROLES
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_stamp}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TenantOwned, db.Model):
+    """A person's place in one partner authority: their own (partner staff) or one
+    they work with (host staff, role ``host``)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "tenant_id", name="one_per_tenant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    tenant = relationship("Tenant")

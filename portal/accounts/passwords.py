@@ -1,0 +1,54 @@
+"""Password hashing (argon2id) and the rules a new password must meet."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
+hasher = PasswordHasher()
+# Verified against when an email is unknown, so a miss costs as long as a hit.
+_DUMMY_HASH = hasher.hash("not-a-real-password-but-the-same-cost")
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; always takes one argon2 verification."""
+    try:
+        return hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return hasher.check_needs_rehash(password_hash)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def password_problems(password: str, *, user_inputs: tuple[str, ...] = ()) -> list[str]:
+    """What is wrong with ``password`` as a new password, in words for the user (empty if fine)."""
+    if len(password) < MIN_LENGTH:
+        return [f"Password must be {MIN_LENGTH} characters or more"]
+    if len(password) > MAX_LENGTH:
+        return [f"Password must be {MAX_LENGTH} characters or fewer"]
+    if password.lower() in _common_passwords():
+        return ["Password is too common. Try three or four random words together"]
+    result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
+    if result["score"] < 3:
+        warning = result["feedback"].get("warning") or "Password is too easy to guess"
+        return [f"{warning.rstrip('.')}. Try three or four random words together"]
+    return []

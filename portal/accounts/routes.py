@@ -1,0 +1,177 @@
+"""Signing in and out, invitations, password reset and change."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import service
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    SetPasswordForm,
+    SignInForm,
+)
+from portal.errors import RuleError
+from portal.extensions import db, limiter
+from portal.security import safe_next
+from portal.web import form_error, home_url_for
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key() -> str:
+    return "account:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _address_limit() -> str:
+    return current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"]
+
+
+def _start_session(user) -> None:
+    """A fresh session for a fresh sign-in: nothing from before survives (no fixation)."""
+    session.clear()
+    login_user(user)
+    session["sid"] = secrets.token_urlsafe(16)
+    session["seen"] = int(time.time())
+    session.permanent = True
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            target = safe_next(form.next.data, home_url_for(user))
+            db.session.commit()
+            _start_session(user)
+            return redirect(target)
+        db.session.commit()  # keep the audit of the failed attempt
+        form.password.errors = ["Enter a correct email address and password"]
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    session.clear()
+    flash("You have signed out", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _link_error(error: service.LinkError, title: str):
+    return render_template("auth/link_error.html", title=title, message=error.message), 400
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def accept_invitation(token: str):
+    try:
+        invited = service.read_link_token(
+            token, service.INVITE, current_app.config["INVITATION_MAX_AGE"]
+        )
+        if invited.has_password:
+            raise service.LinkError("This invitation has already been used. Sign in instead.")
+    except service.LinkError as error:
+        return _link_error(error, "Invitation cannot be used")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invitation(token, form.password.data)
+        except service.LinkError as error:
+            db.session.rollback()
+            return _link_error(error, "Invitation cannot be used")
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash("Your password is set and you are signed in", "success")
+            return redirect(home_url_for(user))
+    return render_template("auth/accept_invitation.html", form=form, invited=invited)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        service.read_link_token(token, service.RESET, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except service.LinkError as error:
+        return _link_error(error, "Reset link cannot be used")
+    form = SetPasswordForm()
+    form.submit.label.text = "Save new password and sign in"
+    if form.validate_on_submit():
+        try:
+            user = service.reset_password(token, form.password.data)
+        except service.LinkError as error:
+            db.session.rollback()
+            return _link_error(error, "Reset link cannot be used")
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash("Your password has been changed and you are signed in", "success")
+            return redirect(home_url_for(user))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current_password.data, form.password.data)
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            user = current_user._get_current_object()
+            db.session.commit()
+            _start_session(user)  # this session carries on; every other one has ended
+            flash(
+                "Your password has been changed. Any other sessions have been signed out.",
+                "success",
+            )
+            return redirect(home_url_for(user))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,213 @@
+"""Centre administration: authorities, people, the audit log and the mailbox. /admin/..."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.accounts import service
+from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Membership, Role, User
+from portal.audit.models import AuditEvent
+from portal.audit.service import search_events
+from portal.auth import get_or_404, roles_required
+from portal.errors import RuleError
+from portal.extensions import db
+from portal.host.models import HostService
+from portal.mail.models import MailMessage
+from portal.people_forms import (
+    ActiveForm,
+    AdminInviteForm,
+    AssignmentsForm,
+    AuditFilterForm,
+    RoleForm,
+)
+from portal.tenants.models import Cohort, Tenant
+from portal.web import form_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+admin_only = roles_required(Role.CENTRE_ADMIN)
+PER_PAGE = 50
+
+
+def _tenants() -> list[Tenant]:
+    return db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
+
+
+@bp.get("/")
+@admin_only
+def index():
+    member_counts = dict(
+        db.session.execute(
+            select(Membership.tenant_id, func.count())
+            .join(User, User.id == Membership.user_id)
+            .where(User.role.in_([Role.PARTNER_MANAGER, Role.PARTICIPANT]))
+            .group_by(Membership.tenant_id)
+        ).all()
+    )
+    return render_template(
+        "admin/index.html",
+        cohorts=db.session.scalars(select(Cohort).order_by(Cohort.year.desc())).all(),
+        tenants=_tenants(),
+        member_counts=member_counts,
+        role_counts=service.count_users_by_role(),
+    )
+
+
+@bp.get("/users")
+@admin_only
+def users():
+    role = request.args.get("role")
+    query = select(User).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/users.html", page=page, role=role, roles=ROLE_LABELS)
+
+
+def _invite_form() -> AdminInviteForm:
+    form = AdminInviteForm()
+    tenants = _tenants()
+    form.tenant.choices = [("", "Select an authority")] + [(str(t.id), t.name) for t in tenants]
+    form.works_with.choices = [(t.id, t.name) for t in tenants]
+    services = db.session.scalars(select(HostService).order_by(HostService.name)).all()
+    form.host_service.choices = [("", "None")] + [(str(s.id), str(s)) for s in services]
+    return form
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_only
+def invite():
+    form = _invite_form()
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        tenant = db.session.get(Tenant, int(form.tenant.data)) if form.tenant.data else None
+        works_with = [t for t in _tenants() if t.id in set(form.works_with.data or [])]
+        try:
+            invitation = service.invite_user(
+                inviter=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=role,
+                tenant=tenant if role == Role.PARTNER_MANAGER else None,
+                works_with=works_with if role in HOST_ROLES else (),
+                host_service_id=int(form.host_service.data) if form.host_service.data else None,
+            )
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {invitation.user.email}", "success")
+            return redirect(url_for("admin.user", user_id=invitation.user.id))
+    return render_template("admin/invite.html", form=form)
+
+
+def _user_forms(user: User) -> dict:
+    role_form = RoleForm(prefix="role")
+    same_side = HOST_ROLES if user.is_host else {Role.PARTNER_MANAGER, Role.PARTICIPANT}
+    role_form.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role if r in same_side]
+    if not role_form.is_submitted():
+        role_form.role.data = user.role.value
+    assignments = AssignmentsForm(prefix="assign")
+    assignments.works_with.choices = [(t.id, t.name) for t in _tenants()]
+    if not assignments.is_submitted():
+        assignments.works_with.data = service.tenant_ids_for(user)
+    active = ActiveForm(prefix="active")
+    active.submit.label.text = "Deactivate account" if user.active else "Reactivate account"
+    return {"role_form": role_form, "assignments_form": assignments, "active_form": active}
+
+
+@bp.get("/users/<int:user_id>")
+@admin_only
+def user(user_id: int):
+    person = get_or_404(User, user_id)
+    return render_template(
+        "admin/user.html",
+        person=person,
+        tenants=service.tenants_for(person),
+        **_user_forms(person),
+    )
+
+
+def _user_action(user_id: int, form_key: str, apply) -> str:
+    person = get_or_404(User, user_id)
+    forms = _user_forms(person)
+    form = forms[form_key]
+    if form.validate_on_submit():
+        try:
+            message = apply(person, form)
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("admin.user", user_id=person.id))
+    return render_template(
+        "admin/user.html", person=person, tenants=service.tenants_for(person), **forms
+    ), 400
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_only
+def change_role(user_id: int):
+    def apply(person, form):
+        service.change_role(person, Role(form.role.data), by=current_user)
+        return f"{person.name} is now {person.role.label.lower()}"
+
+    return _user_action(user_id, "role_form", apply)
+
+
+@bp.post("/users/<int:user_id>/assignments")
+@admin_only
+def assignments(user_id: int):
+    def apply(person, form):
+        service.set_assignments(person, form.works_with.data or [], by=current_user)
+        return f"Saved the authorities {person.name} works with"
+
+    return _user_action(user_id, "assignments_form", apply)
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_only
+def set_active(user_id: int):
+    def apply(person, form):
+        service.set_active(person, not person.active, by=current_user)
+        return (
+            f"{person.name}'s account has been {'reactivated' if person.active else 'deactivated'}"
+        )
+
+    return _user_action(user_id, "active_form", apply)
+
+
+@bp.get("/audit")
+@admin_only
+def audit():
+    form = AuditFilterForm(request.args)
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
+    form.tenant.choices = [("", "Any authority")] + [(str(t.id), t.name) for t in _tenants()]
+    form.validate()
+    query = search_events(
+        action=form.action.data or None,
+        tenant_id=int(form.tenant.data) if (form.tenant.data or "").isdigit() else None,
+        actor_email=form.actor.data or None,
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+@bp.get("/mailbox")
+@admin_only
+def mailbox():
+    query = select(MailMessage).order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("admin/mailbox.html", page=page)
+
+
+@bp.get("/mailbox/<int:message_id>")
+@admin_only
+def mail_message(message_id: int):
+    return render_template("admin/mail_message.html", message=get_or_404(MailMessage, message_id))

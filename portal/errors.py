@@ -1,0 +1,12 @@
+"""Errors that service functions raise for a person to read."""
+
+from __future__ import annotations
+
+
+class RuleError(ValueError):
+    """A domain rule refused the change. ``field`` names the form field to blame, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field

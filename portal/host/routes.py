@@ -1,0 +1,34 @@
+"""Host staff's own pages, spanning the authorities they work with: /host/..."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts import service
+from portal.accounts.models import HOST_ROLES
+from portal.auth import roles_required
+from portal.extensions import db
+from portal.host.models import HostService
+
+bp = Blueprint("host", __name__, url_prefix="/host")
+
+
+@bp.get("/")
+@roles_required(*HOST_ROLES)
+def index():
+    return render_template(
+        "host/index.html",
+        tenants=service.tenants_for(current_user),
+        services=db.session.scalars(
+            select(HostService).order_by(HostService.borough, HostService.name)
+        ).all(),
+    )
+
+
+@bp.get("/authorities")
+@roles_required(*HOST_ROLES)
+def authorities():
+    """The tenant switcher: the partner authorities this person works with."""
+    return render_template("host/authorities.html", tenants=service.tenants_for(current_user))

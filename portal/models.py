@@ -1,0 +1,7 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from portal.accounts.models import Membership, User  # noqa: F401
+from portal.audit.models import AuditEvent  # noqa: F401
+from portal.host.models import HostService  # noqa: F401
+from portal.mail.models import MailMessage  # noqa: F401
+from portal.tenants.models import Cohort, Tenant  # noqa: F401

@@ -1,0 +1,37 @@
+"""Error pages a person can act on, in the GOV.UK pattern."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+PAGES = {
+    400: "errors/400.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    405: "errors/404.html",
+    429: "errors/429.html",
+    500: "errors/500.html",
+    503: "errors/503.html",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        template = PAGES.get(error.code)
+        if template is None:
+            return error
+        return render_template(template, error=error), error.code
+
+    @app.errorhandler(500)
+    def server_error(error):
+        from portal.extensions import db
+
+        db.session.rollback()
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,102 @@
+"""A partner authority's pages, under /<tenant_slug>/. The tenant is resolved (or 404)
+by ``portal.auth.set_request_scope`` before any view here runs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.accounts import service
+from portal.accounts.models import HOST_ROLES, Role
+from portal.auth import roles_required
+from portal.errors import RuleError
+from portal.extensions import db
+from portal.people_forms import ActiveForm, InviteParticipantForm
+from portal.web import form_error
+
+bp = Blueprint("partner", __name__, url_prefix="/<tenant_slug>")
+
+EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
+STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
+
+
+@bp.url_defaults
+def add_tenant_slug(endpoint, values):
+    if "tenant_slug" not in values and g.get("tenant") is not None:
+        values["tenant_slug"] = g.tenant.slug
+
+
+@bp.get("/")
+@roles_required(*EVERYONE)
+def index(tenant_slug: str):
+    people = service.tenant_people(g.tenant)
+    participants = [p for p in people if p.role == Role.PARTICIPANT]
+    return render_template(
+        "partner/index.html",
+        tenant=g.tenant,
+        participants=participants,
+        awaiting=[p for p in participants if not p.has_password],
+    )
+
+
+@bp.get("/people")
+@roles_required(*STAFF)
+def people(tenant_slug: str):
+    return render_template("partner/people.html", people=service.tenant_people(g.tenant))
+
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+@roles_required(Role.PARTNER_MANAGER)
+def invite(tenant_slug: str):
+    form = InviteParticipantForm()
+    if form.validate_on_submit():
+        try:
+            invitation = service.invite_user(
+                inviter=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role.PARTICIPANT,
+                tenant=g.tenant,
+            )
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {invitation.user.email}", "success")
+            return redirect(url_for("partner.people"))
+    return render_template("partner/invite.html", form=form)
+
+
+@bp.get("/people/<int:user_id>")
+@roles_required(*STAFF)
+def person(tenant_slug: str, user_id: int):
+    person = service.tenant_person(g.tenant, user_id) or abort(404)
+    form = ActiveForm()
+    form.submit.label.text = "Deactivate account" if person.active else "Reactivate account"
+    return render_template(
+        "partner/person.html",
+        person=person,
+        form=form,
+        can_manage=service.can_manage_person(current_user, person),
+    )
+
+
+@bp.post("/people/<int:user_id>/active")
+@roles_required(Role.PARTNER_MANAGER, Role.CENTRE_ADMIN)
+def set_active(tenant_slug: str, user_id: int):
+    person = service.tenant_person(g.tenant, user_id) or abort(404)
+    if not service.can_manage_person(current_user, person):
+        abort(403)
+    form = ActiveForm()
+    if form.validate_on_submit():
+        try:
+            service.set_active(person, not person.active, by=current_user)
+        except RuleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            state = "reactivated" if person.active else "deactivated and signed out"
+            flash(f"{person.name}'s account has been {state}", "success")
+    return redirect(url_for("partner.person", user_id=person.id))

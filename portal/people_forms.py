@@ -1,0 +1,126 @@
+"""Forms for inviting and managing people, shared by the admin and partner pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from portal.accounts.models import ROLE_LABELS, Role
+
+
+class InviteParticipantForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    email = EmailField(
+        "Work email address",
+        widget=GovTextInput(),
+        description="We'll send them a link to set their password. It works once and "
+        "expires in 7 days.",
+        validators=[
+            InputRequired(message="Enter their work email address"),
+            Email(message="Enter an email address in the correct format, like name@example.org"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+ADMIN_INVITABLE = [
+    Role.PARTNER_MANAGER,
+    Role.HOST_PRACTITIONER,
+    Role.SERVICE_LEAD,
+    Role.FACILITATOR,
+    Role.CENTRE_ADMIN,
+]
+
+
+class AdminInviteForm(InviteParticipantForm):
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=[(r.value, ROLE_LABELS[r]) for r in ADMIN_INVITABLE],
+        validators=[InputRequired(message="Select a role")],
+    )
+    tenant = SelectField(
+        "Partner authority (partner managers)",
+        widget=GovSelect(),
+        validators=[Optional()],
+        choices=[],
+    )
+    works_with = SelectMultipleField(
+        "Partner authorities they work with (host staff)",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        validators=[Optional()],
+        coerce=int,
+    )
+    host_service = SelectField(
+        "Host service (practitioners and leads)",
+        widget=GovSelect(),
+        choices=[],
+        validators=[Optional()],
+    )
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class RoleForm(FlaskForm):
+    role = RadioField(
+        "Role",
+        widget=GovRadioInput(),
+        choices=[],
+        validators=[InputRequired(message="Select a role")],
+    )
+    submit = SubmitField("Change role", widget=GovSubmitInput())
+
+
+class AssignmentsForm(FlaskForm):
+    works_with = SelectMultipleField(
+        "Partner authorities they work with",
+        widget=GovCheckboxesInput(),
+        choices=[],
+        coerce=int,
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save authorities", widget=GovSubmitInput())
+
+
+class ActiveForm(FlaskForm):
+    submit = SubmitField("Deactivate", widget=GovSubmitInput())
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    action = SelectField("Action", widget=GovSelect(), choices=[], validators=[Optional()])
+    tenant = SelectField("Authority", widget=GovSelect(), choices=[], validators=[Optional()])
+    actor = StringField(
+        "Who (email address)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=254)],
+        render_kw={"spellcheck": "false"},
+    )
+    submit = SubmitField("Filter", widget=GovSubmitInput())

@@ -1,0 +1,231 @@
+"""Tenant scope: which partner authorities the current work may see.
+
+One mechanism, two locks:
+
+1. The ORM adds ``tenant_id IN (scope)`` to every query of a tenant-owned model
+   (``do_orm_execute`` + ``with_loader_criteria``) and refuses to flush a row
+   outside the scope. Querying a tenant-owned model with no scope set raises
+   :class:`TenantScopeError`; it never means "all rows".
+2. On PostgreSQL, row-level security policies on every tenant-owned table read
+   the same scope from ``app.tenant_ids``, set per transaction with
+   ``set_config(..., true)`` so it cannot leak into the next user of a pooled
+   connection.
+
+Requests set the scope once (see ``portal.auth.scope``); jobs and CLI commands
+set it from the ids they are given with :func:`scoped` and it is cleared after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import ForeignKey, event, or_, select, text
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+from portal.extensions import db
+
+Scope = frozenset[int]
+
+_scope: ContextVar[Scope | None] = ContextVar("tenant_scope", default=None)
+
+
+class TenantScopeError(RuntimeError):
+    """A tenant-owned table was touched with no tenant scope set, or outside it."""
+
+
+class TenantOwned:
+    """Mixin for tables whose every row belongs to one partner authority."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+
+
+class TenantOrHost:
+    """Mixin for rows that belong to one authority, or (tenant_id NULL) to the host.
+
+    Host rows are visible in every scope; tenant rows only in their tenant's.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+
+
+def current_scope() -> Scope | None:
+    """The tenant ids the current work may see, or None when no scope is set."""
+    return _scope.get()
+
+
+def require_scope() -> Scope:
+    scope = _scope.get()
+    if scope is None:
+        raise TenantScopeError("no tenant scope is set")
+    return scope
+
+
+def set_scope(tenant_ids: Iterable[int] | None) -> None:
+    """Set the scope for the rest of this context (request, job or command)."""
+    _scope.set(None if tenant_ids is None else frozenset(int(t) for t in tenant_ids))
+    _sync_database_setting()
+
+
+def clear_scope() -> None:
+    set_scope(None)
+
+
+@contextmanager
+def scoped(tenant_ids: Iterable[int] | None) -> Iterator[Scope | None]:
+    """Run a block with the given scope, restoring the previous one after, even on error."""
+    token = _scope.set(None if tenant_ids is None else frozenset(int(t) for t in tenant_ids))
+    _sync_database_setting()
+    try:
+        yield _scope.get()
+    finally:
+        _scope.reset(token)
+        _sync_database_setting()
+
+
+def all_tenant_ids() -> list[int]:
+    """Every tenant's id (the tenants table itself is not tenant-owned)."""
+    from portal.tenants.models import Tenant
+
+    return list(db.session.scalars(select(Tenant.id)))
+
+
+@contextmanager
+def system_scope() -> Iterator[Scope | None]:
+    """Every tenant: for CLI commands, demo data and sign-in look-ups. Say why at the call."""
+    with scoped(all_tenant_ids()) as scope:
+        yield scope
+
+
+# --- ORM lock ---------------------------------------------------------------------------
+
+
+def _scoped_classes(state: ORMExecuteState) -> list[type]:
+    return [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantOwned | TenantOrHost)]
+
+
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("tenant_criteria_added"):
+        return
+    if not _scoped_classes(state):
+        return
+    scope = _scope.get()
+    if scope is None:
+        names = ", ".join(sorted(c.__name__ for c in _scoped_classes(state)))
+        raise TenantScopeError(f"query of tenant-owned {names} with no tenant scope set")
+    ids = sorted(scope)
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(ids), include_aliases=True),
+        with_loader_criteria(
+            TenantOrHost,
+            lambda cls: or_(cls.tenant_id.is_(None), cls.tenant_id.in_(ids)),
+            include_aliases=True,
+        ),
+    )
+
+
+def _check_flush(session: Session, flush_context, instances) -> None:
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantOwned | TenantOrHost):
+            continue
+        tenant_id = obj.tenant_id
+        if tenant_id is None and getattr(obj, "tenant", None) is not None:
+            tenant_id = obj.tenant.id
+        if tenant_id is None:
+            if isinstance(obj, TenantOwned):
+                raise TenantScopeError(f"{type(obj).__name__} has no tenant")
+            continue
+        scope = _scope.get()
+        if scope is None or tenant_id not in scope:
+            raise TenantScopeError(
+                f"{type(obj).__name__} for tenant {tenant_id} is outside the current scope"
+            )
+
+
+# --- PostgreSQL lock --------------------------------------------------------------------
+
+
+def _scope_setting() -> str:
+    scope = _scope.get()
+    return "" if not scope else ",".join(str(t) for t in sorted(scope))
+
+
+def _set_on_connection(connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.tenant_ids', :ids, true)"), {"ids": _scope_setting()}
+        )
+
+
+def _after_begin(session: Session, transaction, connection) -> None:
+    _set_on_connection(connection)
+
+
+def _sync_database_setting() -> None:
+    """When the scope changes inside a transaction, tell PostgreSQL at once."""
+    try:
+        session = db.session()
+    except RuntimeError:  # no application context: nothing to tell
+        return
+    if session.in_transaction():
+        _set_on_connection(session.connection())
+
+
+def init_app(app) -> None:
+    if getattr(Session, "_portal_tenancy_installed", False):
+        return
+    event.listen(Session, "do_orm_execute", _add_tenant_criteria)
+    event.listen(Session, "before_flush", _check_flush)
+    event.listen(Session, "after_begin", _after_begin)
+    Session._portal_tenancy_installed = True
+
+
+# --- Row-level security DDL, used by migrations -----------------------------------------
+
+SCOPE_FUNCTION = """
+CREATE OR REPLACE FUNCTION portal_tenant_scope() RETURNS integer[]
+LANGUAGE sql STABLE AS $$
+  SELECT COALESCE(
+    string_to_array(NULLIF(current_setting('app.tenant_ids', true), ''), ',')::integer[],
+    '{}'::integer[])
+$$;
+"""
+
+
+def rls_statements(table: str, *, host_rows: bool = False) -> list[str]:
+    """SQL that puts ``table`` under the tenant-scope policy (owner included)."""
+    rule = "tenant_id = ANY (portal_tenant_scope())"
+    if host_rows:
+        rule = f"(tenant_id IS NULL OR {rule})"
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS tenant_scope ON {table}",
+        f"CREATE POLICY tenant_scope ON {table} USING ({rule}) WITH CHECK ({rule})",
+    ]
+
+
+def tenant_owned_tables() -> dict[str, bool]:
+    """Every tenant-owned table name -> whether host (NULL tenant) rows are allowed."""
+    tables = {}
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        if issubclass(cls, TenantOwned):
+            tables[cls.__tablename__] = False
+        elif issubclass(cls, TenantOrHost):
+            tables[cls.__tablename__] = True
+    return tables

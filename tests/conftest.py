@@ -1,0 +1,206 @@
+"""Fixtures: one migrated database per test run, emptied after every test.
+
+With ``DATABASE_URL`` pointing at PostgreSQL (CI), the suite creates its own
+database and two roles (an owner that runs migrations, and the application's
+role that owns nothing and is subject to row-level security), and drops them
+at the end. It never touches any other database. Without it, SQLite in a
+temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from portal import create_app, tenancy
+from portal.extensions import db as _db
+from portal.extensions import limiter
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith(("postgres://", "postgresql"))
+REDIS_URL = os.environ.get("REDIS_URL") or None
+RUN_ID = secrets.token_hex(4)
+
+
+def _pg_admin_url() -> str:
+    url = PG_URL.replace("postgres://", "postgresql://", 1)
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@contextmanager
+def _postgres_database():
+    """A fresh database with an owner role and a non-owning app role; dropped after."""
+    admin = create_engine(_pg_admin_url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    name = f"portal_test_{RUN_ID}"
+    owner, app_role = f"{name}_owner", f"{name}_app"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN'))
+        conn.execute(text(f'CREATE ROLE "{app_role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
+    base = make_url(_pg_admin_url()).set(database=name, password=None)
+    with create_engine(
+        base.set(username=make_url(_pg_admin_url()).username), poolclass=NullPool
+    ).begin() as conn:
+        # PostgreSQL 15 no longer lets everyone create in public; the owner must.
+        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{owner}"'))
+    try:
+        yield (
+            base.set(username=app_role).render_as_string(hide_password=False),
+            base.set(username=owner).render_as_string(hide_password=False),
+            app_role,
+        )
+    finally:
+        _db.engine.dispose() if _db_bound() else None
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
+        admin.dispose()
+
+
+def _db_bound() -> bool:
+    try:
+        return bool(_db.engines)
+    except RuntimeError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """(app URL, owner URL, app role name or None)."""
+    if ON_POSTGRES:
+        with _postgres_database() as urls:
+            yield urls
+    else:
+        path = tmp_path_factory.mktemp("db") / "portal-test.db"
+        yield f"sqlite:///{path}", f"sqlite:///{path}", None
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    app_url, owner_url, _ = database
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-" + secrets.token_hex(16),
+            "SQLALCHEMY_DATABASE_URI": app_url,
+            "MIGRATION_DATABASE_URI": owner_url,
+            "REDIS_URL": REDIS_URL,
+            "MAIL_SERVER": None,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
+            "RATELIMIT_KEY_PREFIX": f"portal-test-{RUN_ID}",
+            "PORTAL_BASE_URL": "http://localhost",
+            "SERVER_NAME": None,
+        }
+    )
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _empty_database(app) -> None:
+    owner_url = app.config["MIGRATION_DATABASE_URI"]
+    engine = create_engine(owner_url, poolclass=NullPool)
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, empty at the start of every test; an app context is pushed."""
+    with app.app_context():
+        tenancy.clear_scope()
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+        tenancy.clear_scope()
+    _empty_database(app)
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):
+    """Sign a test client in as ``user`` (as a real sign-in would leave the session)."""
+    import time
+
+    def login(user, client=None):
+        client = client or app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            session["seen"] = int(time.time())
+        return client
+
+    return login
+
+
+@pytest.fixture
+def system():
+    """Run a block across every tenant (test set-up and assertions)."""
+    return tenancy.system_scope
+
+
+class World:
+    """Two partner authorities (a, b) with a manager and participant each, host staff
+    who work with ``a`` only, and a centre admin."""
+
+    def __init__(self):
+        from portal.accounts.models import Membership, Role
+        from tests.factories import HostServiceFactory, TenantFactory, UserFactory
+
+        self.a = TenantFactory(slug="northbrook", name="Northbrook Council")
+        self.b = TenantFactory(slug="eastmere", name="Eastmere Borough Council")
+        self.service = HostServiceFactory()
+        with tenancy.system_scope():
+            self.users = {}
+            for tenant_key, tenant in (("a", self.a), ("b", self.b)):
+                for role in (Role.PARTNER_MANAGER, Role.PARTICIPANT):
+                    user = UserFactory(
+                        role=role, email=f"{role.value}@{tenant.slug}.example", name=role.label
+                    )
+                    _db.session.add(Membership(user_id=user.id, tenant_id=tenant.id))
+                    self.users[f"{role.value}_{tenant_key}"] = user
+            for role in (Role.HOST_PRACTITIONER, Role.SERVICE_LEAD, Role.FACILITATOR):
+                user = UserFactory(
+                    role=role,
+                    email=f"{role.value}@host.example",
+                    host_service_id=self.service.id,
+                )
+                _db.session.add(Membership(user_id=user.id, tenant_id=self.a.id))
+                self.users[role.value] = user
+            self.users["centre_admin"] = UserFactory(
+                role=Role.CENTRE_ADMIN, email="admin@centre.example"
+            )
+            _db.session.flush()
+        _db.session.commit()
+
+    def __getitem__(self, key):
+        return self.users[key]
+
+
+@pytest.fixture
+def world(db):
+    return World()
