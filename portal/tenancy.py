@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
-from sqlalchemy import ForeignKey, event, or_, select, text
+from sqlalchemy import ForeignKey, Table, event, or_, select, text
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -30,6 +31,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.util import find_tables
 
 from portal.extensions import db
 
@@ -112,21 +114,31 @@ def system_scope() -> Iterator[Scope | None]:
 # --- ORM lock ---------------------------------------------------------------------------
 
 
-def _scoped_classes(state: ORMExecuteState) -> list[type]:
-    return [m.class_ for m in state.all_mappers if issubclass(m.class_, TenantOwned | TenantOrHost)]
+@cache
+def _tenant_table_names() -> frozenset[str]:
+    return frozenset(tenant_owned_tables())
+
+
+def _tenant_tables_in(state: ORMExecuteState) -> set[str]:
+    """Tenant-owned tables the statement reads or writes, wherever they appear
+    (select list, FROM, joins, subqueries): ``all_mappers`` misses ``select_from``."""
+    tables = find_tables(state.statement, check_columns=True, include_aliases=True)
+    names = {t.name for t in tables if isinstance(t, Table)}
+    names |= {m.local_table.name for m in state.all_mappers}
+    return names & _tenant_table_names()
 
 
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if state.execution_options.get("tenant_criteria_added"):
-        return
-    if not _scoped_classes(state):
+    touched = _tenant_tables_in(state)
+    if not touched:
         return
     scope = _scope.get()
     if scope is None:
-        names = ", ".join(sorted(c.__name__ for c in _scoped_classes(state)))
-        raise TenantScopeError(f"query of tenant-owned {names} with no tenant scope set")
+        raise TenantScopeError(
+            f"query of tenant-owned {', '.join(sorted(touched))} with no tenant scope set"
+        )
     ids = sorted(scope)
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(ids), include_aliases=True),
@@ -181,8 +193,21 @@ def _sync_database_setting() -> None:
         session = db.session()
     except RuntimeError:  # no application context: nothing to tell
         return
-    if session.in_transaction():
-        _set_on_connection(session.connection())
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if _transaction_failed(connection):
+        return  # it can only roll back now, and the setting goes with it
+    _set_on_connection(connection)
+
+
+def _transaction_failed(connection) -> bool:
+    if connection.dialect.name != "postgresql":
+        return False
+    from psycopg.pq import TransactionStatus
+
+    raw = connection.connection.dbapi_connection
+    return raw.info.transaction_status == TransactionStatus.INERROR
 
 
 def init_app(app) -> None:

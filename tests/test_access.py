@@ -1,0 +1,171 @@
+"""The access matrix: every route × anonymous, every role, and another tenant's user.
+
+Walks ``app.url_map`` so a new route is covered the day it is added: it must be
+listed below (or as public), or this test fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from portal import tenancy
+from portal.mail.service import queue_mail
+
+PUBLIC = {
+    "static",
+    "pages.index",
+    "pages.accessibility",
+    "pages.privacy",
+    "auth.sign_in",
+    "auth.sign_out",
+    "auth.accept_invitation",
+    "auth.forgot_password",
+    "auth.reset_password",
+}
+
+MANAGER, PARTICIPANT = "partner_manager_a", "participant_a"
+HOSTS = ("host_practitioner", "service_lead", "facilitator")
+ADMIN = "centre_admin"
+ROLE_KEYS = (MANAGER, PARTICIPANT, *HOSTS, ADMIN)
+EVERYONE = set(ROLE_KEYS)
+
+# endpoint -> which of tenant a's users (and host staff working with a) may use it
+ALLOWED = {
+    "auth.change_password": EVERYONE,
+    "partner.index": EVERYONE,
+    "partner.people": {MANAGER, *HOSTS, ADMIN},
+    "partner.person": {MANAGER, *HOSTS, ADMIN},
+    "partner.invite": {MANAGER},
+    "partner.set_active": {MANAGER, ADMIN},
+    "host.index": {*HOSTS, ADMIN},
+    "host.authorities": {*HOSTS, ADMIN},
+    "admin.index": {ADMIN},
+    "admin.users": {ADMIN},
+    "admin.invite": {ADMIN},
+    "admin.user": {ADMIN},
+    "admin.change_role": {ADMIN},
+    "admin.assignments": {ADMIN},
+    "admin.set_active": {ADMIN},
+    "admin.audit": {ADMIN},
+    "admin.mailbox": {ADMIN},
+    "admin.mail_message": {ADMIN},
+}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+def _url(app, rule, world, ids) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg == "tenant_slug":
+            values[arg] = world.a.slug
+        elif arg == "user_id":
+            values[arg] = world[PARTICIPANT].id
+        elif arg == "message_id":
+            values[arg] = ids["message"]
+        elif arg == "token":
+            values[arg] = "not-a-token"
+        else:
+            raise AssertionError(f"access matrix does not know how to fill <{arg}> in {rule}")
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _methods(rule):
+    return sorted(m for m in rule.methods if m in {"GET", "POST"})
+
+
+@pytest.fixture
+def ids(world, db):
+    with tenancy.system_scope():
+        message = queue_mail(
+            to="someone@northbrook.example", subject="Hello", body="Hi", kind="test",
+            tenant_id=world.a.id,
+        )  # fmt: skip
+        db.session.flush()
+        message_id = message.id
+    db.session.commit()
+    return {"message": message_id}
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {r.endpoint for r in _rules(app)}
+    missing = endpoints - PUBLIC - set(ALLOWED)
+    assert not missing, f"routes with no access rule: {sorted(missing)}"
+    assert not set(ALLOWED) - endpoints, "rules for routes that no longer exist"
+
+
+def test_anonymous_is_sent_to_sign_in(app, world, ids, client):
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = _url(app, rule, world, ids)
+        for method in _methods(rule):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.headers["Location"].startswith("/sign-in"), (method, url)
+
+
+@pytest.mark.parametrize("role_key", ROLE_KEYS)
+def test_each_role_sees_only_its_pages(app, world, ids, login_as, role_key):
+    client = login_as(world[role_key])
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC:
+            continue
+        url = _url(app, rule, world, ids)
+        for method in _methods(rule):
+            response = client.open(url, method=method)
+            if role_key in ALLOWED[rule.endpoint]:
+                assert response.status_code not in (403, 404, 500), (role_key, method, url)
+            else:
+                assert response.status_code in (403, 404), (
+                    role_key, method, url, response.status_code,
+                )  # fmt: skip
+            # Whatever the answer, the session is still this user's.
+            client = login_as(world[role_key], client)
+
+
+@pytest.mark.parametrize("role_key", ["partner_manager_b", "participant_b"])
+def test_another_tenants_staff_get_404_for_tenant_pages(app, world, ids, login_as, role_key):
+    client = login_as(world[role_key])
+    for rule in _rules(app):
+        if rule.endpoint in PUBLIC or not rule.endpoint.startswith("partner."):
+            continue
+        url = _url(app, rule, world, ids)
+        for method in _methods(rule):
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (role_key, method, url, response.status_code)
+
+
+def test_own_tenant_slug_with_another_tenants_id_is_404(world, login_as):
+    client = login_as(world["partner_manager_b"])
+    other = world[PARTICIPANT].id
+    assert client.get(f"/eastmere/people/{other}").status_code == 404
+    assert client.post(f"/eastmere/people/{other}/active").status_code == 404
+    # ... and the participant of their own authority is found.
+    own = world["participant_b"].id
+    assert client.get(f"/eastmere/people/{own}").status_code == 200
+
+
+def test_host_staff_get_404_for_authorities_they_do_not_work_with(world, login_as):
+    for key in HOSTS:
+        client = login_as(world[key])
+        assert client.get("/eastmere/").status_code == 404, key
+        assert client.get("/northbrook/").status_code == 200, key
+
+
+def test_unknown_tenant_is_404_not_403(world, login_as):
+    client = login_as(world[MANAGER])
+    assert client.get("/nowhere/").status_code == 404
+    assert client.get("/nowhere/people").status_code == 404
+
+
+def test_people_list_shows_only_own_authority(world, login_as):
+    page = login_as(world[MANAGER]).get("/northbrook/people").get_data(as_text=True)
+    assert world[PARTICIPANT].email in page
+    assert world["participant_b"].email not in page
+    assert world["partner_manager_b"].email not in page

@@ -1,0 +1,66 @@
+"""The number of SQL queries a page makes must not grow with the data on it."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from portal import tenancy
+from portal.accounts.models import Membership, Role
+from portal.audit.service import record
+from portal.extensions import db as _db
+from tests.factories import UserFactory
+
+
+@contextmanager
+def count_queries(app):
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = _db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _add_participants(world, n: int) -> None:
+    with tenancy.system_scope():
+        for _ in range(n):
+            user = UserFactory(role=Role.PARTICIPANT)
+            _db.session.add(Membership(user_id=user.id, tenant_id=world.a.id))
+            record("test.event", obj=user, tenant_id=world.a.id, actor=user)
+        _db.session.commit()
+
+
+def _queries(app, client, url) -> int:
+    with count_queries(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+@pytest.mark.parametrize(
+    ("role_key", "url"),
+    [
+        ("partner_manager_a", "/northbrook/"),
+        ("partner_manager_a", "/northbrook/people"),
+        ("host_practitioner", "/northbrook/people"),
+        ("centre_admin", "/admin/"),
+        ("centre_admin", "/admin/users"),
+        ("centre_admin", "/admin/audit"),
+    ],
+)
+def test_page_queries_do_not_grow_with_data(app, world, login_as, role_key, url):
+    client = login_as(world[role_key])
+    _add_participants(world, 2)
+    few = _queries(app, client, url)
+    _add_participants(world, 25)
+    many = _queries(app, client, url)
+    assert many == few, f"{url}: {few} queries with a few rows, {many} with many"

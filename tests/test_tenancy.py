@@ -1,0 +1,178 @@
+"""The tenant scope: the ORM filter everywhere, and PostgreSQL row-level security behind it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import NotFound
+
+from portal import create_app, tenancy
+from portal.accounts.models import Membership, User
+from portal.audit.models import AuditEvent
+from portal.audit.service import record
+from portal.auth import get_or_404
+from portal.tenancy import TenantScopeError
+from tests.conftest import ON_POSTGRES
+
+postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs DATABASE_URL on PostgreSQL")
+
+
+def test_no_scope_is_an_error_never_all_rows(world, db):
+    with pytest.raises(TenantScopeError):
+        db.session.scalars(select(Membership)).all()
+
+
+def test_scope_limits_every_query_to_its_tenants(world, db):
+    with tenancy.scoped({world.a.id}):
+        tenants = set(db.session.scalars(select(Membership.tenant_id)))
+        # Counts are where leaks hide: an entity named only in select_from is filtered too.
+        count = db.session.scalar(select(func.count()).select_from(Membership))
+        joined = db.session.scalar(
+            select(func.count(User.id)).join(Membership, Membership.user_id == User.id)
+        )
+        subquery = db.session.scalar(
+            select(func.count()).where(User.id.in_(select(Membership.user_id)))
+        )
+    with tenancy.system_scope():
+        in_a = db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.tenant_id == world.a.id)
+        )
+    assert tenants == {world.a.id}
+    assert count == joined == subquery == in_a == 5
+
+
+def test_a_count_with_no_scope_is_an_error_too(world, db):
+    with pytest.raises(TenantScopeError):
+        db.session.scalar(select(func.count()).select_from(Membership))
+
+
+def test_relationship_loads_are_scoped_too(world, db):
+    with tenancy.scoped({world.b.id}):
+        user = db.session.scalar(select(User).where(User.id == world["participant_a"].id))
+        assert user is not None  # people are not tenant-owned; their memberships are
+        rows = db.session.scalars(select(Membership).where(Membership.user_id == user.id)).all()
+    assert rows == []
+
+
+def test_host_rows_are_visible_in_every_scope_tenant_rows_only_in_theirs(world, db):
+    with tenancy.system_scope():
+        record("test.host_event")
+        record("test.a_event", tenant_id=world.a.id)
+        record("test.b_event", tenant_id=world.b.id)
+        db.session.commit()
+    with tenancy.scoped({world.a.id}):
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"test.host_event", "test.a_event"} <= actions
+    assert "test.b_event" not in actions
+
+
+def test_writing_outside_the_scope_is_refused(world, db):
+    with tenancy.scoped({world.a.id}), pytest.raises(TenantScopeError):
+        db.session.add(Membership(user_id=world["participant_b"].id, tenant_id=world.b.id))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_scoped_restores_the_previous_scope_even_after_an_error(world):
+    tenancy.set_scope({world.a.id})
+    with pytest.raises(RuntimeError), tenancy.scoped({world.b.id}):
+        raise RuntimeError("boom")
+    assert tenancy.current_scope() == frozenset({world.a.id})
+
+
+def test_get_or_404_does_not_find_another_tenants_row(world, db, app):
+    with tenancy.system_scope():
+        event = record("test.b_event", tenant_id=world.b.id)
+        db.session.flush()
+        event_id = event.id
+        db.session.commit()
+    with app.test_request_context(), tenancy.scoped({world.a.id}), pytest.raises(NotFound):
+        get_or_404(AuditEvent, event_id)
+
+
+# --- PostgreSQL: the second lock ---------------------------------------------------------
+
+
+def _raw(db, sql, **params):
+    return db.session.execute(text(sql), params)
+
+
+@postgres_only
+def test_rls_without_scope_the_app_role_sees_no_rows(world, db):
+    # Straight SQL, past the ORM filter: only the database policy stands in the way.
+    assert _raw(db, "SELECT count(*) FROM memberships").scalar() == 0
+    with tenancy.scoped({world.a.id}):
+        seen = {r for (r,) in _raw(db, "SELECT DISTINCT tenant_id FROM memberships")}
+    assert seen == {world.a.id}
+
+
+@postgres_only
+def test_rls_refuses_a_row_for_another_tenant(world, db):
+    with tenancy.scoped({world.a.id}), pytest.raises(DBAPIError, match="row-level security"):
+        _raw(
+            db,
+            "INSERT INTO memberships (user_id, tenant_id, created_at) "
+            "VALUES (:user, :tenant, now())",
+            user=world["participant_b"].id,
+            tenant=world.b.id,
+        )
+    db.session.rollback()
+
+
+@postgres_only
+def test_rls_is_forced_on_every_tenant_owned_table(db):
+    tables = tenancy.tenant_owned_tables()
+    assert {"memberships", "audit_events", "mail_messages"} <= set(tables)
+    rows = _raw(
+        db,
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+        "WHERE relname = ANY(:names)",
+        names=list(tables),
+    ).all()
+    assert {r.relname for r in rows} == set(tables)
+    for row in rows:
+        assert row.relrowsecurity and row.relforcerowsecurity, row.relname
+
+
+@postgres_only
+def test_the_app_role_cannot_bypass_rls_and_owns_nothing(db):
+    role = _raw(
+        db, "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    ).one()
+    assert not role.rolsuper and not role.rolbypassrls
+    owned = _raw(
+        db,
+        "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user",
+    ).scalar()
+    assert owned == 0
+
+
+@postgres_only
+def test_the_app_role_cannot_rewrite_the_audit_log(world, db):
+    with tenancy.system_scope():
+        record("test.event")
+        db.session.commit()
+        with pytest.raises(DBAPIError, match="permission denied"):
+            _raw(db, "DELETE FROM audit_events")
+    db.session.rollback()
+
+
+@postgres_only
+def test_with_one_pooled_connection_a_requests_scope_is_gone_in_the_next(world, app, login_as):
+    config = {k: v for k, v in app.config.items() if k.isupper()}
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 1, "max_overflow": 0}
+    single = create_app(config)
+    manager = login_as(world["partner_manager_a"], single.test_client())
+    assert manager.get("/northbrook/people").status_code == 200
+    from portal.extensions import db as single_db
+
+    with single.app_context():
+        engine = single_db.engine
+        assert engine.pool.size() == 1
+        with engine.connect() as conn:
+            setting = conn.execute(text("SELECT current_setting('app.tenant_ids', true)")).scalar()
+            count = conn.execute(text("SELECT count(*) FROM memberships")).scalar()
+        engine.dispose()
+    assert setting in ("", None)
+    assert count == 0
