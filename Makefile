@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := portal
 
-.PHONY: run test install assets db seed lint format clean
+.PHONY: run test install assets db seed lint format clean bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) node_modules portal/static/dist instance/portal.db
+
+bench: install
+	$(BIN)/python -m bench.run

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from contextlib import contextmanager
-
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from portal import create_app, tenancy
 from portal.extensions import db as _db
 from portal.extensions import limiter
+from portal.testing import throwaway_postgres
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith(("postgres://", "postgresql"))
@@ -28,55 +26,12 @@ REDIS_URL = os.environ.get("REDIS_URL") or None
 RUN_ID = secrets.token_hex(4)
 
 
-def _pg_admin_url() -> str:
-    url = PG_URL.replace("postgres://", "postgresql://", 1)
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-@contextmanager
-def _postgres_database():
-    """A fresh database with an owner role and a non-owning app role; dropped after."""
-    admin = create_engine(_pg_admin_url(), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    name = f"portal_test_{RUN_ID}"
-    owner, app_role = f"{name}_owner", f"{name}_app"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN'))
-        conn.execute(text(f'CREATE ROLE "{app_role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}"'))
-    base = make_url(_pg_admin_url()).set(database=name, password=None)
-    with create_engine(
-        base.set(username=make_url(_pg_admin_url()).username), poolclass=NullPool
-    ).begin() as conn:
-        # PostgreSQL 15 no longer lets everyone create in public; the owner must.
-        conn.execute(text(f'ALTER SCHEMA public OWNER TO "{owner}"'))
-    try:
-        yield (
-            base.set(username=app_role).render_as_string(hide_password=False),
-            base.set(username=owner).render_as_string(hide_password=False),
-            app_role,
-        )
-    finally:
-        _db.engine.dispose() if _db_bound() else None
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'DROP ROLE IF EXISTS "{app_role}"'))
-            conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
-        admin.dispose()
-
-
-def _db_bound() -> bool:
-    try:
-        return bool(_db.engines)
-    except RuntimeError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def database(tmp_path_factory):
     """(app URL, owner URL, app role name or None)."""
     if ON_POSTGRES:
-        with _postgres_database() as urls:
-            yield urls
+        with throwaway_postgres(PG_URL) as throwaway:
+            yield throwaway.app_url, throwaway.owner_url, throwaway.app_role
     else:
         path = tmp_path_factory.mktemp("db") / "portal-test.db"
         yield f"sqlite:///{path}", f"sqlite:///{path}", None

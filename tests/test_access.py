@@ -16,6 +16,7 @@ PUBLIC = {
     "pages.index",
     "pages.accessibility",
     "pages.privacy",
+    "pages.healthz",
     "auth.sign_in",
     "auth.sign_out",
     "auth.accept_invitation",
