@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
