@@ -24,6 +24,8 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.config.update(values)
+    if values["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # as in the Flask tutorial
     register_extensions(app)
     register_templates(app)
     register_security(app)
