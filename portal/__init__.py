@@ -40,17 +40,16 @@ def register_extensions(app: Flask) -> None:
         models,  # noqa: F401 - every model, for the metadata and migrations
         tenancy,
     )
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
-    from portal.mail import service as mail_service
+    from portal.extensions import db, htmx, limiter, login_manager, migrate
+    from portal.jobs import setup as jobs_setup
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
-    csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     tenancy.init_app(app)
-    mail_service.init_app(app)
+    jobs_setup.init_app(app)
 
 
 def register_templates(app: Flask) -> None:
@@ -77,22 +76,32 @@ def register_templates(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from portal import auth, security
+    from portal.extensions import csrf
 
     security.init_app(app)
-    auth.init_app(app)
+    auth.init_app(app)  # who is asking, and the tenant scope, first ...
+    csrf.init_app(app)  # ... so even the page refusing a missing token has a scope
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
     from portal.host.routes import bp as host_bp
+    from portal.jobs.routes import bp as operations_bp
+    from portal.notifications.routes import bp as notifications_bp
     from portal.pages.routes import bp as pages_bp
     from portal.partner.routes import bp as partner_bp
+    from portal.placements.routes import bp as placements_bp
+    from portal.placements.routes import host_bp as host_placements_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(operations_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(host_bp)
+    app.register_blueprint(host_placements_bp)
+    app.register_blueprint(placements_bp)
     # Last: its /<tenant_slug>/ prefix would otherwise shadow /admin and /host.
     app.register_blueprint(partner_bp)
 

@@ -72,6 +72,9 @@ def from_env(env: dict[str, str] | None = None, **overrides) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which idles out
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # If Redis fails, limits carry on in memory rather than failing the sign-in page.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
@@ -87,7 +90,7 @@ def check(config: dict) -> None:
     """Refuse to start production with development secrets."""
     if config["ENV_NAME"] != "production":
         return
-    key = config.get("SECRET_KEY") or ""
+    key = (config.get("SECRET_KEY") or "").strip()
     if key == DEV_SECRET_KEY or len(key) < 32:
         raise ConfigError(
             "SECRET_KEY must be set to a random value of at least 32 characters in "

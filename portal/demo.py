@@ -103,4 +103,10 @@ def seed_demo_command() -> None:
     width = max(len(e) for e, _ in sign_ins)
     for email, role in sign_ins:
         click.echo(f"  {email.ljust(width)}  {role}")
+    if current_app.config["REDIS_URL"]:
+        click.echo("\nBackground work: RQ on REDIS_URL (start `flask --app portal worker`).")
+    else:
+        click.echo("\nBackground work: embedded, in the web process (set REDIS_URL to use RQ).")
+    if not current_app.config["MAIL_SERVER"]:
+        click.echo("Email: kept in the portal (sign in as the centre admin, then Mailbox).")
     click.echo("")

@@ -3,5 +3,9 @@
 from portal.accounts.models import Membership, User  # noqa: F401
 from portal.audit.models import AuditEvent  # noqa: F401
 from portal.host.models import HostService  # noqa: F401
+from portal.imports.models import ParticipantImport  # noqa: F401
+from portal.jobs.models import JobRun, OutboxMessage  # noqa: F401
 from portal.mail.models import MailMessage  # noqa: F401
+from portal.notifications.models import Notification  # noqa: F401
+from portal.placements.models import Placement, PlacementEvent  # noqa: F401
 from portal.tenants.models import Cohort, Tenant  # noqa: F401

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -20,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from portal.accounts.forms import NoControlCharacters, strip_text
 from portal.accounts.models import ROLE_LABELS, Role
 
 
@@ -27,15 +30,18 @@ class InviteParticipantForm(FlaskForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
+        filters=[strip_text],
         validators=[
             InputRequired(message="Enter the person's full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
+            NoControlCharacters("Full name must only include letters, spaces and punctuation"),
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     email = EmailField(
         "Work email address",
         widget=GovTextInput(),
+        filters=[strip_text],
         description="We'll send them a link to set their password. It works once and "
         "expires in 7 days.",
         validators=[
@@ -124,3 +130,14 @@ class AuditFilterForm(FlaskForm):
         render_kw={"spellcheck": "false"},
     )
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+class ImportParticipantsForm(FlaskForm):
+    file = FileField(
+        "Upload a CSV file",
+        widget=GovFileInput(),
+        description="A CSV file with a first row of column names: name, email. "
+        "Up to 2,000 participants and 1MB.",
+        validators=[FileRequired(message="Select a CSV file")],
+    )
+    submit = SubmitField("Upload and check file", widget=GovSubmitInput())

@@ -246,6 +246,25 @@ def rls_statements(table: str, *, host_rows: bool = False) -> list[str]:
     ]
 
 
+def enable_rls(op, tables: dict[str, bool]) -> None:
+    """In a migration: put each table (name -> host rows allowed) under the policy."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(SCOPE_FUNCTION)
+    for table, host_rows in tables.items():
+        for statement in rls_statements(table, host_rows=host_rows):
+            op.execute(statement)
+
+
+def disable_rls(op, tables: dict[str, bool]) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        op.execute(f"DROP POLICY IF EXISTS tenant_scope ON {table}")
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+
 def tenant_owned_tables() -> dict[str, bool]:
     """Every tenant-owned table name -> whether host (NULL tenant) rows are allowed."""
     tables = {}

@@ -43,35 +43,64 @@ def navigation() -> list[dict]:
     from flask import request
 
     items: list[tuple[str, str]] = []
-    tenant = g.get("tenant")
-    if current_user.role == Role.CENTRE_ADMIN:
+    role = current_user.role
+    if role == Role.CENTRE_ADMIN:
         items += [
             ("Overview", url_for("admin.index")),
             ("People", url_for("admin.users")),
+            ("Services", url_for("admin.services")),
             ("Audit log", url_for("admin.audit")),
             ("Mailbox", url_for("admin.mailbox")),
+            ("Background work", url_for("operations.index")),
         ]
     elif current_user.is_host:
         items += [("My work", url_for("host.index"))]
-    if tenant is not None:
-        items += [("Home", url_for("partner.index", tenant_slug=tenant.slug))]
-        if current_user.role in (Role.PARTNER_MANAGER, Role.CENTRE_ADMIN) or current_user.is_host:
-            items += [("People", url_for("partner.people", tenant_slug=tenant.slug))]
-    elif not current_user.is_host:
+        if role == Role.SERVICE_LEAD:
+            items += [("Placement requests", url_for("host_placements.lead_index"))]
+    tenant = g.get("tenant")
+    if tenant is None and not current_user.is_host:
         from portal.accounts.service import home_tenant
 
-        own = home_tenant(current_user)
-        if own is not None:
-            items += [("Home", url_for("partner.index", tenant_slug=own.slug))]
-            if current_user.role == Role.PARTNER_MANAGER:
-                items += [("People", url_for("partner.people", tenant_slug=own.slug))]
+        tenant = home_tenant(current_user)
+    if tenant is not None:
+        slug = tenant.slug
+        label = "Your placements" if role == Role.PARTICIPANT else "Placements"
+        items += [
+            ("Home", url_for("partner.index", tenant_slug=slug)),
+            (label, url_for("placements.index", tenant_slug=slug)),
+        ]
+        if role != Role.PARTICIPANT:
+            items += [
+                ("Services", url_for("placements.services", tenant_slug=slug)),
+                ("People", url_for("partner.people", tenant_slug=slug)),
+            ]
     path = request.path
     best = max((href for _, href in items if path.startswith(href)), key=len, default=None)
     return [{"text": text, "href": href, "active": href == best} for text, href in items]
 
 
+def wtforms_errors(form, params: dict | None = None) -> dict:
+    """The GOV.UK error summary for a form, linking a date's errors to its day box."""
+    from govuk_frontend_wtf.main import wtforms_errors as govuk_errors
+    from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+
+    summary = govuk_errors(form, dict(params or {}))
+    dates = {f"#{field.id}" for field in form if isinstance(field.widget, GovDateInput)}
+    for item in summary["errorList"]:
+        if item.get("href") in dates:
+            item["href"] += "-day"
+    return summary
+
+
+def unread_notifications() -> int:
+    from portal.notifications.service import unread_count
+
+    return unread_count(current_user.id) if current_user.is_authenticated else 0
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
+    app.add_template_global(wtforms_errors, "wtforms_errors")  # replaces the plain one
 
     @app.context_processor
     def portal_context():
@@ -80,6 +109,7 @@ def register_template_helpers(app: Flask) -> None:
             "service_name": SERVICE_NAME,
             "current_tenant": g.get("tenant"),
             "navigation": navigation,
+            "unread_notifications": unread_notifications,
             "role_labels": ROLE_LABELS,
             "Role": Role,
         }

@@ -9,10 +9,11 @@ temporary folder.
 
 from __future__ import annotations
 
-import os
 import secrets
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -20,11 +21,26 @@ from portal import create_app, tenancy
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from portal.testing import throwaway_postgres
+from tests.support import ON_POSTGRES, PG_URL, REDIS_URL  # noqa: E402
 
-PG_URL = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = PG_URL.startswith(("postgres://", "postgresql"))
-REDIS_URL = os.environ.get("REDIS_URL") or None
 RUN_ID = secrets.token_hex(4)
+
+
+_ELSEWHERE = Flask("elsewhere")
+
+
+class OwnContextClient(FlaskClient):
+    """Runs every request in its own application context, as a server does.
+
+    The ``db`` fixture keeps an app context pushed, and Flask would reuse it for
+    test requests, so ``g`` (Flask-Login caches the user there), ``g.tenant`` and
+    the database session would carry over from one request, and one client, to
+    the next. Pushing another app's context first makes Flask push a fresh one.
+    """
+
+    def open(self, *args, **kwargs):
+        with _ELSEWHERE.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +52,20 @@ def database(tmp_path_factory):
     else:
         path = tmp_path_factory.mktemp("db") / "portal-test.db"
         yield f"sqlite:///{path}", f"sqlite:///{path}", None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_database():
+    """Empty the suite's own Redis database before and after the run."""
+    if REDIS_URL is None:
+        yield None
+        return
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -50,12 +80,14 @@ def app(database):
             "REDIS_URL": REDIS_URL,
             "MAIL_SERVER": None,
             "WTF_CSRF_ENABLED": False,
+            "JOBS_EMBEDDED_THREAD": False,
             "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
             "RATELIMIT_KEY_PREFIX": f"portal-test-{RUN_ID}",
             "PORTAL_BASE_URL": "http://localhost",
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = OwnContextClient
     from flask_migrate import upgrade
 
     with app.app_context():
@@ -90,6 +122,10 @@ def db(app):
     _empty_database(app)
     with app.app_context():
         limiter.reset()
+    if REDIS_URL is not None:
+        from redis import Redis
+
+        Redis.from_url(REDIS_URL).flushdb()
 
 
 @pytest.fixture

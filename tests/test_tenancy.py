@@ -13,7 +13,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.service import record
 from portal.auth import get_or_404
 from portal.tenancy import TenantScopeError
-from tests.conftest import ON_POSTGRES
+from tests.support import ON_POSTGRES
 
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs DATABASE_URL on PostgreSQL")
 

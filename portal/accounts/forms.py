@@ -5,18 +5,40 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH
+from portal.accounts.service import has_control_characters
+
+
+def strip_text(value):
+    """Pasted addresses and names often carry spaces at either end; they mean nothing."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class NoControlCharacters:
+    """Refuse control characters (NUL, escape, line breaks inside a one-line field):
+    no name or address has them, and PostgreSQL cannot store NUL at all."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if has_control_characters(field.data):
+            raise ValidationError(self.message)
 
 
 class SignInForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip_text],
         validators=[
             InputRequired(message="Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
+            NoControlCharacters(
+                "Enter an email address in the correct format, like name@example.org"
+            ),
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
@@ -73,6 +95,7 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip_text],
         validators=[
             InputRequired(message="Enter your email address"),
             Email(message="Enter an email address in the correct format, like name@example.org"),

@@ -6,12 +6,14 @@ audit events to the session; the caller commits once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -38,12 +40,25 @@ class LinkError(RuleError):
     """An invitation or reset link that cannot be used (expired, used or broken)."""
 
 
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def has_control_characters(value: object) -> bool:
+    """True for text with control characters (NUL, escape, tab, line breaks …)."""
+    return isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value)
+
+
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The account with this address. Text no address can hold (NUL, control
+    characters, over-long) finds nobody, without asking the database."""
+    email = normalise_email(email)
+    if has_control_characters(email) or len(email) > 254:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 # --- Tenant scope -----------------------------------------------------------------------
@@ -115,8 +130,10 @@ def read_link_token(token: str, purpose: str, max_age: timedelta) -> User:
 
 
 def _link(endpoint: str, token: str) -> str:
+    """An absolute link for an email. Built from the URL map, not ``url_for``, so the
+    CLI and jobs (no request) make the same links as pages do."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return base + url_for(endpoint, token=token)
+    return base + current_app.url_map.bind("portal.invalid").build(endpoint, {"token": token})
 
 
 # --- Invitations ------------------------------------------------------------------------
@@ -156,6 +173,16 @@ def invite_user(
     name = name.strip()
     if not name:
         raise RuleError("Enter the person's full name", "name")
+    if len(name) > 120:
+        raise RuleError("Full name must be 120 characters or fewer", "name")
+    if has_control_characters(name):
+        raise RuleError("Full name must only include letters, spaces and punctuation", "name")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleError(EMAIL_FORMAT, "email") from None
+    if len(email) > 254:
+        raise RuleError("Email address must be 254 characters or fewer", "email")
     if not can_invite(inviter, role, tenant):
         raise RuleError("You cannot invite someone with that role", "role")
     if role in PARTNER_ROLES and tenant is None:
@@ -167,7 +194,12 @@ def invite_user(
         user.host_service_id = host_service_id
     db.session.add(user)
     db.session.flush()
-    tenant_ids = [tenant.id] if role in PARTNER_ROLES else [t.id for t in works_with]
+    if role in PARTNER_ROLES:
+        tenant_ids = [tenant.id]
+    elif role == Role.CENTRE_ADMIN:
+        tenant_ids = []  # admins see every authority; assignments are for host staff
+    else:
+        tenant_ids = sorted({t.id for t in works_with})
     for tenant_id in tenant_ids:
         db.session.add(Membership(user_id=user.id, tenant_id=tenant_id))
     audit_tenant = tenant.id if role in PARTNER_ROLES else None

@@ -182,6 +182,14 @@ def set_active(user_id: int):
     return _user_action(user_id, "active_form", apply)
 
 
+def _whole_number(value: str | None) -> int | None:
+    """A query-string id, or None for anything that is not one ("²".isdigit() is true)."""
+    try:
+        return int(value) if value and value.isascii() else None
+    except ValueError:
+        return None
+
+
 @bp.get("/audit")
 @admin_only
 def audit():
@@ -192,7 +200,7 @@ def audit():
     form.validate()
     query = search_events(
         action=form.action.data or None,
-        tenant_id=int(form.tenant.data) if (form.tenant.data or "").isdigit() else None,
+        tenant_id=_whole_number(form.tenant.data),
         actor_email=form.actor.data or None,
     )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
@@ -211,3 +219,50 @@ def mailbox():
 @admin_only
 def mail_message(message_id: int):
     return render_template("admin/mail_message.html", message=get_or_404(MailMessage, message_id))
+
+
+# --- Host services ------------------------------------------------------------------------
+
+
+@bp.get("/services")
+@admin_only
+def services():
+    return render_template(
+        "admin/services.html",
+        services=db.session.scalars(
+            select(HostService).order_by(HostService.borough, HostService.name)
+        ).all(),
+    )
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@bp.route("/services/<int:service_id>", methods=["GET", "POST"])
+@admin_only
+def edit_service(service_id: int | None = None):
+    from portal.host.forms import ServiceForm
+    from portal.host.service import save_service
+
+    existing = get_or_404(HostService, service_id) if service_id else None
+    form = ServiceForm(obj=existing)
+    if existing is not None and not form.is_submitted():
+        form.borough.data = existing.borough.name
+    if form.validate_on_submit():
+        try:
+            saved = save_service(
+                existing,
+                actor=current_user,
+                name=form.name.data,
+                borough=form.borough.data,
+                kind=form.kind.data,
+                office=form.office.data,
+                description=form.description.data,
+                capacity=form.capacity.data,
+            )
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Saved {saved.name}", "success")
+            return redirect(url_for("admin.services"))
+    return render_template("admin/service.html", form=form, service=existing)

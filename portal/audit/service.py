@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEvent
@@ -30,13 +30,28 @@ def record(
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=getattr(obj, "id", None),
         tenant_id=tenant_id,
-        summary=summary[:300],
+        summary=_storable(summary)[:300],
         actor_id=getattr(actor, "id", None),
         ip_address=request.remote_addr if has_request_context() else None,
-        details=details or {},
+        details=_storable(details or {}),
     )
     db.session.add(event)
     return event
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with NUL characters replaced: audit text often quotes what someone
+    typed (a failed sign-in's email), and PostgreSQL cannot store NUL."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
+_MAX_ID = 2**31 - 1  # PostgreSQL integer
 
 
 def search_events(
@@ -50,12 +65,15 @@ def search_events(
         .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.tenant))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     )
+    # Filters come from a query string: a value no row can hold matches nothing,
+    # rather than reaching the database as a NUL or an out-of-range integer.
     if action:
-        query = query.where(AuditEvent.action == action)
+        query = query.where(AuditEvent.action == _storable(action))
     if tenant_id:
-        query = query.where(AuditEvent.tenant_id == tenant_id)
+        in_range = 0 < tenant_id <= _MAX_ID
+        query = query.where((AuditEvent.tenant_id == tenant_id) if in_range else false())
     if actor_email:
         query = query.join(User, AuditEvent.actor_id == User.id).where(
-            User.email == actor_email.strip().lower()
+            User.email == _storable(actor_email.strip().lower())
         )
     return query

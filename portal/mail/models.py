@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.tenancy import TenantOrHost
@@ -25,3 +25,5 @@ class MailMessage(TenantOrHost, db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(300))
+
+    tenant = relationship("Tenant")

@@ -17,9 +17,19 @@ PAGES = {
 }
 
 
+def _scope_for_error_page() -> None:
+    """An error raised before the request's scope was set still renders a page; it
+    sees nothing tenant-owned rather than failing for want of a scope."""
+    from portal import tenancy
+
+    if tenancy.current_scope() is None:
+        tenancy.set_scope(frozenset())
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        _scope_for_error_page()
         return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(HTTPException)
@@ -27,6 +37,7 @@ def register(app: Flask) -> None:
         template = PAGES.get(error.code)
         if template is None:
             return error
+        _scope_for_error_page()
         return render_template(template, error=error), error.code
 
     @app.errorhandler(500)
@@ -34,4 +45,5 @@ def register(app: Flask) -> None:
         from portal.extensions import db
 
         db.session.rollback()
+        _scope_for_error_page()
         return render_template("errors/500.html"), 500

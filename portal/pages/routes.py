@@ -29,15 +29,7 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness for load balancers: the app answers and the database does too."""
-    from sqlalchemy import text
+    """For load balancers and monitoring: database, Redis and worker state as JSON."""
+    from portal.jobs.operations import health
 
-    from portal.extensions import db
-
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001 - report, don't raise: this is the health check
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return {"status": "ok" if status == 200 else "degraded", "database": database}, status
+    return health()

@@ -3,15 +3,19 @@ by ``portal.auth.set_request_scope`` before any view here runs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.errors import RuleError
-from portal.extensions import db
-from portal.people_forms import ActiveForm, InviteParticipantForm
+from portal.extensions import db, htmx
+from portal.imports import service as imports
+from portal.jobs.models import JobRun
+from portal.people_forms import ActiveForm, ImportParticipantsForm, InviteParticipantForm
+from portal.placements.service import placement_summary
 from portal.web import form_error
 
 bp = Blueprint("partner", __name__, url_prefix="/<tenant_slug>")
@@ -36,6 +40,7 @@ def index(tenant_slug: str):
         tenant=g.tenant,
         participants=participants,
         awaiting=[p for p in participants if not p.has_password],
+        placements=placement_summary(g.tenant, current_user),
     )
 
 
@@ -100,3 +105,49 @@ def set_active(tenant_slug: str, user_id: int):
             state = "reactivated" if person.active else "deactivated and signed out"
             flash(f"{person.name}'s account has been {state}", "success")
     return redirect(url_for("partner.person", user_id=person.id))
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@roles_required(Role.PARTNER_MANAGER)
+def import_participants(tenant_slug: str):
+    form = ImportParticipantsForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            run = imports.start_participant_import(
+                tenant=g.tenant,
+                manager=current_user,
+                filename=upload.filename or "participants.csv",
+                raw=upload.read(imports.MAX_BYTES + 1),
+            )
+        except RuleError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("partner.import_status", run_id=run.id))
+    return render_template("partner/import.html", form=form, max_rows=imports.MAX_ROWS)
+
+
+@bp.get("/people/import/template.csv")
+@roles_required(Role.PARTNER_MANAGER)
+def import_template(tenant_slug: str):
+    return Response(
+        imports.TEMPLATE,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=participants-template.csv"},
+    )
+
+
+@bp.get("/people/import/<run_id>")
+@roles_required(Role.PARTNER_MANAGER)
+def import_status(tenant_slug: str, run_id: str):
+    run = db.first_or_404(
+        select(JobRun).where(
+            JobRun.id == run_id,
+            JobRun.tenant_id == g.tenant.id,
+            JobRun.name == "imports.participants",
+        )
+    )
+    template = "partner/_import_status.html" if htmx else "partner/import_status.html"
+    return render_template(template, run=run)

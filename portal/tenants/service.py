@@ -222,6 +222,14 @@ def load_tenant_files(directory: Path) -> list[TenantSpec]:
     return specs
 
 
+# Column -> the field's name in a tenant file, for reports.
+FILE_FIELD = {
+    "cohort_id": "cohort",
+    "contact_name": "contact.name",
+    "contact_email": "contact.email",
+}
+
+
 def _tenant_values(spec: TenantSpec, cohort_id: int) -> dict:
     return {
         "slug": spec.slug,
@@ -257,10 +265,34 @@ def sync_tenants(directory: Path, *, limit: int | None = None) -> SyncReport:
         for year, names in sorted(per_year.items())
         if len(names) > limit
     ]  # fmt: skip
+    # A custom domain still held by a tenant that has no file would otherwise
+    # fail on the unique constraint half-way through the writes.
+    held = {
+        t.custom_domain: slug
+        for slug, t in existing.items()
+        if slug not in file_slugs and t.custom_domain
+    }
+    problems += [
+        (f"{directory}/{spec.slug}.toml", "custom_domain",
+         f"is also used by {held[spec.custom_domain]} (database, no file)")
+        for spec in specs
+        if spec.custom_domain in held
+    ]  # fmt: skip
     if problems:
         raise TenantFileError(problems)
 
     report = SyncReport(not_in_files=sorted(set(existing) - file_slugs))
+    # Tenants may swap or hand over custom domains in one sync: release every
+    # domain that moves first, so no intermediate write breaks the unique rule.
+    moving = [
+        existing[s.slug]
+        for s in specs
+        if s.slug in existing and existing[s.slug].custom_domain not in (None, s.custom_domain)
+    ]
+    for tenant in moving:
+        tenant.custom_domain = None
+    if moving:
+        db.session.flush()
     cohorts = {c.year: c for c in db.session.scalars(select(Cohort))}
     for spec in specs:
         cohort = cohorts.get(spec.cohort)
@@ -289,12 +321,13 @@ def sync_tenants(directory: Path, *, limit: int | None = None) -> SyncReport:
             continue
         for key in changed:
             setattr(tenant, key, values[key])
-        report.changed[spec.slug] = changed
+        fields = [FILE_FIELD.get(k, k) for k in changed]  # as the file spells them
+        report.changed[spec.slug] = fields
         record(
             "tenant.changed",
             obj=tenant,
-            summary=f"Changed {', '.join(changed)} from its file",
-            details={"fields": changed},
+            summary=f"Changed {', '.join(fields)} from its file",
+            details={"fields": fields},
         )
     db.session.flush()
     return report

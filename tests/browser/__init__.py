@@ -1,0 +1,1 @@
+"""Browser tests: real journeys in headless Chromium, with JavaScript on and off."""
