@@ -374,3 +374,40 @@ def test_an_admin_manages_services_but_cannot_cut_capacity_below_agreed_places(w
     assert "Youth Justice" in listing
     duplicate = admin.post("/admin/services/new", data={**form, "name": "youth justice"})
     assert "already a service with this name" in duplicate.get_data(as_text=True)
+
+
+def test_the_evaluation_reminder_nudges_only_whoever_still_owes_one(world):
+    from portal.notifications.models import Notification
+
+    lead = world["service_lead"]
+    pid = request(world, start=0, end=3)
+    for step in ("approve", "clear", "start", "complete"):
+        _step(world, pid, step)
+    act(world, service.submit_evaluation, pid, user=world["participant_a"], text="Great")
+    with tenancy.scoped({world.a.id}):
+        before = _db.session.scalar(select(func.count()).select_from(Notification))
+        assert service.remind_evaluations(pid) == 1  # only the lead still owes one
+        _db.session.commit()
+        reminders = _db.session.scalars(
+            select(Notification).where(Notification.text.like("Reminder:%"))
+        ).all()
+        after = _db.session.scalar(select(func.count()).select_from(Notification))
+    assert [n.user_id for n in reminders] == [lead.id]
+    assert after == before + 1
+    act(world, service.submit_evaluation, pid, user=lead, text="Goals met")
+    with tenancy.scoped({world.a.id}):
+        assert service.remind_evaluations(pid) == 0  # evaluated: nobody is nudged
+
+
+def test_the_lead_approves_from_the_list_with_htmx_and_sees_a_refusal_in_the_row(world, login_as):
+    lead = login_as(world["service_lead"])
+    first, second, third = (request(world, participant(world), start=2, end=4) for _ in range(3))
+    for pid in (first, second):
+        row = lead.post(f"/northbrook/placements/{pid}/approve", headers={"HX-Request": "true"})
+        assert row.status_code == 200 and "<html" not in row.text
+        assert f'id="request-{pid}"' in row.text and "Approved" in row.text
+    full = lead.post(f"/northbrook/placements/{third}/approve", headers={"HX-Request": "true"})
+    assert "no place free" in full.text and "Approve" in full.text
+    assert status(third) == S.REQUESTED
+    # Without JavaScript the same button is a plain POST and a redirect.
+    assert lead.post(f"/northbrook/placements/{third}/approve").status_code == 302

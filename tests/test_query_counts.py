@@ -46,6 +46,45 @@ def _queries(app, client, url) -> int:
     return len(statements)
 
 
+def _add_placements(world, n: int) -> None:
+    from datetime import date, timedelta
+
+    from portal.placements.models import Placement, PlacementStatus
+
+    with tenancy.system_scope():
+        for i in range(n):
+            person = UserFactory(role=Role.PARTICIPANT)
+            _db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
+            start = date.today() + timedelta(days=i)
+            _db.session.add(
+                Placement(
+                    tenant_id=world.a.id, participant_id=person.id, service_id=world.service.id,
+                    requested_by_id=world["partner_manager_a"].id, starts_on=start,
+                    ends_on=start + timedelta(days=5), days_per_week=2, learning_goals="Goals",
+                    status=list(PlacementStatus)[i % 5],
+                )
+            )  # fmt: skip
+        _db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("role_key", "url"),
+    [
+        ("partner_manager_a", "/northbrook/placements/"),
+        ("partner_manager_a", "/northbrook/"),
+        ("service_lead", "/host/placements"),
+        ("partner_manager_a", "/northbrook/placements/services"),
+    ],
+)
+def test_placement_lists_do_not_grow_with_placements(app, world, login_as, role_key, url):
+    client = login_as(world[role_key])
+    _add_placements(world, 3)
+    few = _queries(app, client, url)
+    _add_placements(world, 20)
+    many = _queries(app, client, url)
+    assert many == few, f"{url}: {few} queries with a few placements, {many} with many"
+
+
 @pytest.mark.parametrize(
     ("role_key", "url"),
     [

@@ -154,6 +154,7 @@ def detail(tenant_slug: str, placement_id: int):
     return render_template(
         "placements/detail.html",
         placement=placement,
+        leads=service.service_leads(placement.service_id, placement.tenant_id),
         form=ActionForm(),
         is_lead=service.is_lead_of(current_user, placement.service_id)
         or current_user.role == Role.CENTRE_ADMIN,
@@ -184,8 +185,23 @@ def _act(placement_id: int, apply, done: str):
 @bp.post("/<int:placement_id>/approve")
 @roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
 def approve(tenant_slug: str, placement_id: int):
-    return _act(placement_id, lambda p: service.approve_placement(p.id, lead=current_user),
-                "Placement approved")  # fmt: skip
+    if not htmx:
+        return _act(placement_id, lambda p: service.approve_placement(p.id, lead=current_user),
+                    "Placement approved")  # fmt: skip
+    # From the lead's list: answer with the row, approved or with the reason it was not.
+    placement = _placement(placement_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    error = None
+    try:
+        service.approve_placement(placement.id, lead=current_user)
+        db.session.commit()
+    except RuleError as refused:
+        db.session.rollback()
+        error = refused.message
+    return render_template(
+        "placements/_lead_row.html", p=_placement(placement_id), error=error, form=ActionForm()
+    )
 
 
 @bp.post("/<int:placement_id>/accept")
