@@ -165,7 +165,6 @@ def _step(world, pid, name):
         "accept": lambda: act(world, service.accept_proposal, pid, manager=manager),
         "clear": lambda: clear(world, pid),
         "check": lambda: act(world, service.confirm_check, pid, user=lead, item="dbs"),
-        "check_again": lambda: act(world, service.confirm_check, pid, user=lead, item="dbs"),
         "start": lambda: act(world, service.start_placement, pid, user=lead),
         "complete": lambda: act(world, service.complete_placement, pid, user=lead),
         "evaluate": lambda: act(world, service.submit_evaluation, pid, user=lead, text="Good"),

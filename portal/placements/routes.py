@@ -182,23 +182,31 @@ def _act(placement_id: int, apply, done: str):
     return redirect(url_for("placements.detail", placement_id=placement_id))
 
 
-@bp.post("/<int:placement_id>/approve")
-@roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
-def approve(tenant_slug: str, placement_id: int):
-    if not htmx:
-        return _act(placement_id, lambda p: service.approve_placement(p.id, lead=current_user),
-                    "Placement approved")  # fmt: skip
-    # From the lead's list: answer with the row, approved or with the reason it was not.
+def _act_in_place(placement_id: int, apply) -> str | None:
+    """The htmx version of :func:`_act`: apply the change, and return the refusal (if
+    any) for the partial to show in place, instead of flashing and redirecting."""
     placement = _placement(placement_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    error = None
     try:
-        service.approve_placement(placement.id, lead=current_user)
-        db.session.commit()
+        apply(placement)
     except RuleError as refused:
         db.session.rollback()
-        error = refused.message
+        return refused.message
+    db.session.commit()
+    return None
+
+
+@bp.post("/<int:placement_id>/approve")
+@roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
+def approve(tenant_slug: str, placement_id: int):
+    def apply(p):
+        return service.approve_placement(p.id, lead=current_user)
+
+    if not htmx:
+        return _act(placement_id, apply, "Placement approved")
+    # From the lead's list: answer with the row, approved or with the reason it was not.
+    error = _act_in_place(placement_id, apply)
     return render_template(
         "placements/_lead_row.html", p=_placement(placement_id), error=error, form=ActionForm()
     )
@@ -244,19 +252,13 @@ def complete(tenant_slug: str, placement_id: int):
 def check(tenant_slug: str, placement_id: int, item: str):
     if item not in service.CHECKS:
         abort(404)
+
+    def apply(p):
+        return service.confirm_check(p.id, user=current_user, item=item)
+
     if not htmx:
-        return _act(placement_id, lambda p: service.confirm_check(p.id, user=current_user,
-                    item=item), service.CHECKS[item][2])  # fmt: skip
-    placement = _placement(placement_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    error = None
-    try:
-        service.confirm_check(placement.id, user=current_user, item=item)
-        db.session.commit()
-    except RuleError as refused:
-        db.session.rollback()
-        error = refused.message
+        return _act(placement_id, apply, service.CHECKS[item][2])
+    error = _act_in_place(placement_id, apply)
     placement = _placement(placement_id)
     return render_template(
         "placements/_checklist.html",
