@@ -23,6 +23,7 @@ PUBLIC = {
     "pages.accessibility",
     "pages.privacy",
     "pages.healthz",
+    "pages.livez",
     "auth.sign_in",
     "auth.sign_out",
     "auth.accept_invitation",

@@ -33,3 +33,9 @@ def healthz():
     from portal.jobs.operations import health
 
     return health()
+
+
+@bp.get("/livez")
+def livez():
+    """Liveness: the process answers. No database, no Redis (see /healthz for those)."""
+    return {"status": "ok"}
