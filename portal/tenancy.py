@@ -68,13 +68,6 @@ def current_scope() -> Scope | None:
     return _scope.get()
 
 
-def require_scope() -> Scope:
-    scope = _scope.get()
-    if scope is None:
-        raise TenantScopeError("no tenant scope is set")
-    return scope
-
-
 def set_scope(tenant_ids: Iterable[int] | None) -> None:
     """Set the scope for the rest of this context (request, job or command)."""
     _scope.set(None if tenant_ids is None else frozenset(int(t) for t in tenant_ids))

@@ -270,7 +270,7 @@ def check(tenant_slug: str, placement_id: int, item: str):
     )
 
 
-def _form_action(placement_id: int, form, template: str, apply, done: str):
+def _form_action(placement_id: int, form, template: str, apply, done: str, **context):
     placement = _placement(placement_id)
     if form.validate_on_submit():
         try:
@@ -282,16 +282,16 @@ def _form_action(placement_id: int, form, template: str, apply, done: str):
             db.session.commit()
             flash(done, "success")
             return redirect(url_for("placements.detail", placement_id=placement_id))
-    return render_template(template, placement=placement, form=form)
+    return render_template(template, placement=placement, form=form, **context)
 
 
 @bp.route("/<int:placement_id>/decline", methods=["GET", "POST"])
 @roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
 def decline(tenant_slug: str, placement_id: int):
     return _form_action(
-        placement_id, DeclineForm(), "placements/decline.html",
+        placement_id, DeclineForm(), "placements/reason.html",
         lambda p, f: service.decline_placement(p.id, lead=current_user, reason=f.reason.data),
-        "Request declined",
+        "Request declined", title="Decline this request",
     )  # fmt: skip
 
 
@@ -310,9 +310,9 @@ def propose(tenant_slug: str, placement_id: int):
 @roles_required(Role.CENTRE_ADMIN)
 def cancel(tenant_slug: str, placement_id: int):
     return _form_action(
-        placement_id, CancelForm(), "placements/cancel.html",
+        placement_id, CancelForm(), "placements/reason.html",
         lambda p, f: service.cancel_placement(p.id, admin=current_user, reason=f.reason.data),
-        "Placement cancelled",
+        "Placement cancelled", title="Cancel this placement",
     )  # fmt: skip
 
 

@@ -30,7 +30,6 @@ from portal.host.models import HostService
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.placements.models import (
-    ENDED,
     HOLDS_A_PLACE,
     OPEN,
     Placement,
@@ -132,10 +131,6 @@ def service_room(service: HostService, starts_on: date, ends_on: date) -> list[D
     """Places taken and free on each day: the capacity calendar."""
     taken = daily_places_taken(service.id, starts_on, ends_on)
     return [DayRoom(day, count, service.capacity) for day, count in taken.items()]
-
-
-def has_room(service: HostService, starts_on: date, ends_on: date) -> bool:
-    return all(d.free > 0 for d in service_room(service, starts_on, ends_on))
 
 
 def _check_room(service: HostService, starts_on: date, ends_on: date, placement_id: int) -> None:
@@ -594,10 +589,6 @@ def remind_evaluations(placement_id: int) -> int:
     _tell(owed, placement, f"Reminder: your evaluation of the placement in "
           f"{placement.service.name} is still to do.")  # fmt: skip
     return len(owed)
-
-
-def is_ended(placement: Placement) -> bool:
-    return placement.status in ENDED
 
 
 def free_days(service_: HostService, starts_on: date, ends_on: date) -> int:

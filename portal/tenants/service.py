@@ -14,7 +14,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.audit.service import record
 from portal.extensions import db
@@ -331,7 +331,3 @@ def sync_tenants(directory: Path, *, limit: int | None = None) -> SyncReport:
         )
     db.session.flush()
     return report
-
-
-def cohort_size(cohort: Cohort) -> int:
-    return db.session.scalar(select(func.count()).where(Tenant.cohort_id == cohort.id)) or 0
