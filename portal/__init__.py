@@ -93,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.partner.routes import bp as partner_bp
     from portal.placements.routes import bp as placements_bp
     from portal.placements.routes import host_bp as host_placements_bp
+    from portal.sessions.routes import bp as sessions_bp
+    from portal.sessions.routes import feed_bp as calendar_bp
+    from portal.sessions.routes import host_bp as host_sessions_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
@@ -102,6 +105,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(host_bp)
     app.register_blueprint(host_placements_bp)
     app.register_blueprint(placements_bp)
+    app.register_blueprint(host_sessions_bp)
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(sessions_bp)
     # Last: its /<tenant_slug>/ prefix would otherwise shadow /admin and /host.
     app.register_blueprint(partner_bp)
 

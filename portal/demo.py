@@ -55,7 +55,70 @@ def seed_demo() -> list[tuple[str, str]]:
     with tenancy.system_scope():
         sync_tenants(Path(current_app.config["TENANTS_DIR"]))
     with tenancy.system_scope():
-        return _seed_people()
+        sign_ins = _seed_people()
+        _seed_sessions()
+        return sign_ins
+
+
+def _seed_sessions() -> None:
+    """Working hours for host staff, cleared placements for two participants (so joint
+    visits can be booked at once), and a fortnightly supervision group."""
+    from datetime import time, timedelta
+
+    from portal.errors import RuleError
+    from portal.placements.models import Placement, PlacementStatus
+    from portal.sessions import service as sessions
+    from portal.sessions.models import AvailabilityWindow, Session, SessionKind
+    from portal.sessions.slots import bank_holiday, local
+    from portal.timeutil import utcnow
+
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    for user in people.values():
+        if user.is_host and user.role != Role.CENTRE_ADMIN and not sessions.windows_for(user.id):
+            for weekday in range(5):
+                db.session.add(AvailabilityWindow(user_id=user.id, weekday=weekday,
+                                                  starts=time(9), ends=time(17)))  # fmt: skip
+    today = sessions.london_date(utcnow())
+    front_door = db.session.scalar(
+        select(HostService).where(HostService.name == "Front Door and MASH")
+    )
+    for email in ("participant@northbrook.example", "participant@eastmere.example"):
+        person = people.get(email)
+        has_one = db.session.scalar(
+            select(Placement.id).where(Placement.participant_id == person.id)
+        )
+        if person is None or front_door is None or has_one:
+            continue
+        tenant_id = db.session.scalar(
+            select(Membership.tenant_id).where(Membership.user_id == person.id)
+        )
+        db.session.add(Placement(
+            tenant_id=tenant_id, participant_id=person.id, service_id=front_door.id,
+            status=PlacementStatus.CLEARED, starts_on=today, ends_on=today + timedelta(days=90),
+            days_per_week=2, learning_goals="See how the front door weighs up referrals, and join strategy discussions.",
+            requested_by_id=people["manager@northbrook.example"].id if "northbrook" in email else people["manager@eastmere.example"].id,
+        ))  # fmt: skip
+    db.session.flush()
+    facilitator = people.get("facilitator@centre.example")
+    if facilitator is None or db.session.scalar(
+        select(Session.id).where(Session.tenant_id.is_(None))
+    ):
+        return
+    day = today + timedelta(days=3)
+    while day.weekday() != 1 or bank_holiday(day):  # a Tuesday
+        day += timedelta(days=1)
+    start = local(day, time(14))
+    try:
+        with db.session.begin_nested():
+            sessions.create_group(
+                actor=facilitator, kind=SessionKind.SUPERVISION_GROUP,
+                title="Reflective supervision group", starts_at=start,
+                ends_at=start + timedelta(hours=2), location=sessions.ONLINE, seats=8,
+                seats_per_authority=3, repeat="fortnightly", count=4,
+                agenda="Bring a piece of practice you keep thinking about.",
+            )  # fmt: skip
+    except RuleError as error:  # e.g. a bank holiday in the series: the demo does without
+        click.echo(f"Demo supervision group skipped: {error.message}")
 
 
 def _seed_people() -> list[tuple[str, str]]:

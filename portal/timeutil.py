@@ -24,3 +24,8 @@ def london(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
         "PM", "pm"
     )
+
+
+def london_time(value: datetime | None) -> str:
+    """A UTC time as a London clock time, e.g. '09:05'."""
+    return "" if value is None else f"{as_utc(value).astimezone(LONDON):%H:%M}"

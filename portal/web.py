@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.errors import RuleError
 from portal.security import csp_nonce
-from portal.timeutil import london
+from portal.timeutil import london, london_time
 
 SERVICE_NAME = "Partnership portal"
 
@@ -54,7 +54,10 @@ def navigation() -> list[dict]:
             ("Background work", url_for("operations.index")),
         ]
     elif current_user.is_host:
-        items += [("My work", url_for("host.index"))]
+        items += [
+            ("My work", url_for("host.index")),
+            ("My week", url_for("host_sessions.week")),
+        ]
         if role == Role.SERVICE_LEAD:
             items += [("Placement requests", url_for("host_placements.lead_index"))]
     tenant = g.get("tenant")
@@ -65,9 +68,11 @@ def navigation() -> list[dict]:
     if tenant is not None:
         slug = tenant.slug
         label = "Your placements" if role == Role.PARTICIPANT else "Placements"
+        sessions = "Your sessions" if role == Role.PARTICIPANT else "Sessions"
         items += [
             ("Home", url_for("partner.index", tenant_slug=slug)),
             (label, url_for("placements.index", tenant_slug=slug)),
+            (sessions, url_for("sessions.index", tenant_slug=slug)),
         ]
         if role != Role.PARTICIPANT:
             items += [
@@ -100,6 +105,7 @@ def unread_notifications() -> int:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
+    app.add_template_filter(london_time, "london_time")
     app.add_template_global(wtforms_errors, "wtforms_errors")  # replaces the plain one
 
     @app.context_processor

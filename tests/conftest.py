@@ -9,6 +9,7 @@ temporary folder.
 
 from __future__ import annotations
 
+import email
 import secrets
 
 import pytest
@@ -21,7 +22,7 @@ from portal import create_app, tenancy
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from portal.testing import throwaway_postgres
-from tests.support import ON_POSTGRES, PG_URL, REDIS_URL  # noqa: E402
+from tests.support import ON_POSTGRES, PG_URL, REDIS_URL, free_port  # noqa: E402
 
 RUN_ID = secrets.token_hex(4)
 
@@ -196,3 +197,28 @@ class World:
 @pytest.fixture
 def world(db):
     return World()
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback; the app is configured to send through it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    yield inbox
+    controller.stop()

@@ -50,3 +50,20 @@ def run_jobs(*, scheduler: bool = False) -> None:
     SimpleWorker(queues, connection=connection, serializer=JSONSerializer).work(
         burst=True, with_scheduler=scheduler
     )
+
+
+def working_day(n: int = 0):
+    """The n-th weekday (0 = the first) from three days ahead that is not a bank holiday
+    in England and Wales: a day sessions can always be booked on."""
+    from datetime import timedelta
+
+    from portal.sessions.service import london_date, now
+    from portal.sessions.slots import bank_holiday
+
+    day, found = london_date(now()) + timedelta(days=3), -1
+    while True:
+        if day.weekday() < 5 and not bank_holiday(day):
+            found += 1
+            if found == n:
+                return day
+        day += timedelta(days=1)

@@ -16,6 +16,14 @@ from portal.jobs.models import JobRun, OutboxMessage
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.placements.models import Placement
+from portal.sessions.models import (
+    AvailabilityException,
+    ExceptionKind,
+    Place,
+    Session,
+    SessionKind,
+)
+from portal.timeutil import utcnow
 
 PUBLIC = {
     "static",
@@ -29,6 +37,7 @@ PUBLIC = {
     "auth.accept_invitation",
     "auth.forgot_password",
     "auth.reset_password",
+    "calendar.feed",  # the secret token is the key (calendar apps cannot sign in)
 }
 
 MANAGER, PARTICIPANT = "partner_manager_a", "participant_a"
@@ -88,6 +97,39 @@ ALLOWED = {
     "placements.services": {MANAGER, *HOSTS, ADMIN},
     "host_placements.lead_index": {LEAD, ADMIN},
     "host_placements.capacity": {*HOSTS, ADMIN},
+    "sessions.index": EVERYONE,
+    "sessions.detail": EVERYONE,  # participant_a is this visit's participant
+    "sessions.ics": EVERYONE,
+    "sessions.find": {MANAGER, PARTICIPANT},
+    "sessions.book": {MANAGER, PARTICIPANT},
+    # The visit's host, its participant, their manager and the centre may change it.
+    "sessions.cancel": {MANAGER, PARTICIPANT, "host_practitioner", ADMIN},
+    "sessions.reschedule": {MANAGER, PARTICIPANT, "host_practitioner", ADMIN},
+    "sessions.confirm": {*HOSTS, ADMIN},
+    "sessions.attendance": {*HOSTS, ADMIN},
+    "sessions.groups": EVERYONE,
+    "sessions.seat": {MANAGER, PARTICIPANT},
+    "sessions.leave": {MANAGER, PARTICIPANT},
+    "host_sessions.week": {*HOSTS, ADMIN},
+    "host_sessions.session_detail": {*HOSTS, ADMIN},
+    "host_sessions.session_ics": {*HOSTS, ADMIN},
+    "host_sessions.confirm_host": {*HOSTS, ADMIN},
+    "host_sessions.group_attendance": {*HOSTS, ADMIN},
+    "host_sessions.cancel_group": {"facilitator", ADMIN},
+    "host_sessions.reschedule_group": {"facilitator", ADMIN},
+    "host_sessions.new_group": {"facilitator", ADMIN},
+    "host_sessions.availability": {*HOSTS, ADMIN},
+    "host_sessions.add_away": {*HOSTS, ADMIN},
+    # Only its owner may remove time away; for everyone else it does not exist.
+    "host_sessions.remove_away": {"host_practitioner"},
+    "calendar.settings": EVERYONE,
+}
+GROUP_ENDPOINTS = {
+    "sessions.seat",
+    "sessions.leave",
+    "host_sessions.cancel_group",
+    "host_sessions.reschedule_group",
+    "host_sessions.group_attendance",
 }
 
 
@@ -116,6 +158,10 @@ def _url(app, rule, world, ids) -> str:
             values[arg] = "dbs"
         elif arg == "service_id":
             values[arg] = world.service.id
+        elif arg == "session_id":
+            values[arg] = ids["group" if rule.endpoint in GROUP_ENDPOINTS else "session"]
+        elif arg == "exception_id":
+            values[arg] = ids["exception"]
         elif arg == "token":
             values[arg] = "not-a-token"
         else:
@@ -153,8 +199,29 @@ def ids(world, db):
             ends_on=date.today() + timedelta(days=9), days_per_week=2, learning_goals="Goals",
         )  # fmt: skip
         db.session.add(placement)
+        start = utcnow() + timedelta(days=5)
+        visit = Session(
+            tenant_id=world.a.id, kind=SessionKind.JOINT_VISIT, title="Joint visit",
+            host_id=world["host_practitioner"].id, starts_at=start,
+            ends_at=start + timedelta(hours=1), location="Online",
+        )  # fmt: skip
+        group = Session(
+            tenant_id=None, kind=SessionKind.SEMINAR, title="Seminar", seats=10,
+            host_id=world["facilitator"].id, starts_at=start + timedelta(days=1),
+            ends_at=start + timedelta(days=1, hours=2), location="Online",
+        )  # fmt: skip
+        away = AvailabilityException(
+            user_id=world["host_practitioner"].id, starts_on=date.today() + timedelta(days=30),
+            ends_on=date.today() + timedelta(days=31), kind=ExceptionKind.LEAVE,
+        )  # fmt: skip
+        db.session.add_all([visit, group, away])
+        db.session.flush()
+        db.session.add(
+            Place(tenant_id=world.a.id, session_id=visit.id, participant_id=world[PARTICIPANT].id)
+        )
         db.session.flush()
         notification_id, placement_id = notification.id, placement.id
+        session_id, group_id, away_id = visit.id, group.id, away.id
     db.session.commit()
     return {
         "message": message_id,
@@ -162,6 +229,9 @@ def ids(world, db):
         "notification": notification_id,
         "run": "a" * 32,
         "placement": placement_id,
+        "session": session_id,
+        "group": group_id,
+        "exception": away_id,
     }
 
 

@@ -7,7 +7,6 @@ SMTP server (aiosmtpd) started by the test.
 
 from __future__ import annotations
 
-import email
 import time
 from datetime import timedelta
 
@@ -51,31 +50,6 @@ def _clear_calls():
     CALLS.clear()
     yield
     CALLS.clear()
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.Message] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on loopback; the app is configured to send through it."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", port)
-    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    yield inbox
-    controller.stop()
 
 
 def _outbox(**filters) -> list[OutboxMessage]:

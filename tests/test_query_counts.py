@@ -103,3 +103,56 @@ def test_page_queries_do_not_grow_with_data(app, world, login_as, role_key, url)
     _add_participants(world, 25)
     many = _queries(app, client, url)
     assert many == few, f"{url}: {few} queries with a few rows, {many} with many"
+
+
+def _add_sessions(world, n: int) -> None:
+    """n joint visits for tenant a (with a participant each) and n group sessions with a
+    seat from each authority, all in the coming weeks and hosted by the practitioner."""
+    from datetime import timedelta
+
+    from portal.sessions.models import Place, Session, SessionKind
+    from portal.timeutil import utcnow
+
+    host = world["host_practitioner"]
+    with tenancy.system_scope():
+        for i in range(n):
+            start = utcnow() + timedelta(days=1 + i % 6, hours=i)
+            person = UserFactory(role=Role.PARTICIPANT)
+            _db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
+            visit = Session(
+                tenant_id=world.a.id, kind=SessionKind.JOINT_VISIT, title="Joint visit",
+                host_id=host.id, starts_at=start, ends_at=start + timedelta(hours=1),
+                location="Online",
+            )  # fmt: skip
+            group = Session(
+                tenant_id=None, kind=SessionKind.SEMINAR, title="Seminar", host_id=host.id,
+                starts_at=start, ends_at=start + timedelta(hours=1), location="Online", seats=9,
+            )  # fmt: skip
+            _db.session.add_all([visit, group])
+            _db.session.flush()
+            _db.session.add(
+                Place(tenant_id=world.a.id, session_id=visit.id, participant_id=person.id)
+            )
+            _db.session.add(
+                Place(tenant_id=world.a.id, session_id=group.id, participant_id=person.id)
+            )
+        _db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("role_key", "url"),
+    [
+        ("partner_manager_a", "/northbrook/sessions/"),
+        ("partner_manager_a", "/northbrook/sessions/groups"),
+        ("partner_manager_a", "/northbrook/"),
+        ("host_practitioner", "/host/week"),
+        ("host_practitioner", "/host/"),
+    ],
+)
+def test_session_pages_do_not_grow_with_sessions(app, world, login_as, role_key, url):
+    client = login_as(world[role_key])
+    _add_sessions(world, 2)
+    few = _queries(app, client, url)
+    _add_sessions(world, 12)
+    many = _queries(app, client, url)
+    assert many == few, f"{url}: {few} queries with a few sessions, {many} with many"

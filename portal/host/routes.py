@@ -18,8 +18,14 @@ bp = Blueprint("host", __name__, url_prefix="/host")
 @bp.get("/")
 @roles_required(*HOST_ROLES)
 def index():
+    from datetime import timedelta
+
+    from portal.sessions import service as sessions
+
+    now = sessions.now()
     return render_template(
         "host/index.html",
+        coming_up=sessions.hosted_by(current_user, now, now + timedelta(days=7)),
         tenants=service.tenants_for(current_user),
         services=db.session.scalars(
             select(HostService).order_by(HostService.borough, HostService.name)

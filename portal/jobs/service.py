@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
@@ -16,6 +16,15 @@ from portal.jobs.registry import spec
 from portal.timeutil import utcnow
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.RELAYED)
+
+
+def _about(topic: str):
+    """Rows about ``topic`` or anything under it: ``session:5:reminders`` covers
+    ``session:5:reminders:12`` (one person's reminder) but not ``session:55:...``."""
+    return or_(
+        OutboxMessage.topic == topic,
+        OutboxMessage.topic.startswith(f"{topic}:", autoescape=True),
+    )
 
 
 def enqueue(
@@ -41,13 +50,14 @@ def enqueue(
 
 
 def cancel_topic(topic: str) -> int:
-    """Cancel every unfinished piece of work about ``topic`` (e.g. a session's reminders).
+    """Cancel every unfinished piece of work about ``topic`` (e.g. a session's reminders),
+    including sub-topics.
 
     A relayed job reads its row before acting, so it will do nothing.
     """
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.topic == topic, OutboxMessage.status.in_(OPEN))
+        .where(_about(topic), OutboxMessage.status.in_(OPEN))
         .values(status=OutboxStatus.CANCELLED, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -60,7 +70,7 @@ def move_topic(topic: str, run_at: datetime) -> int:
     A copy already in a queue for the old time finds its row moved and does nothing.
     """
     rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.topic == topic, OutboxMessage.status.in_(OPEN))
+        select(OutboxMessage).where(_about(topic), OutboxMessage.status.in_(OPEN))
     ).all()
     for row in rows:
         row.run_at = run_at

@@ -23,6 +23,8 @@ class MailMessage(TenantOrHost, db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40))
+    # An iCalendar file sent along (a session booked, moved or cancelled).
+    calendar: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(300))
 

@@ -28,11 +28,23 @@ LINK = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 def queue_mail(
-    *, to: str, subject: str, body: str, kind: str, tenant_id: int | None
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    kind: str,
+    tenant_id: int | None,
+    calendar: bytes | None = None,
 ) -> MailMessage:
-    """Add a message (and the job that sends it) to the caller's transaction."""
+    """Add a message (and the job that sends it) to the caller's transaction; ``calendar``
+    is an iCalendar file to attach."""
     message = MailMessage(
-        recipient=to, subject=subject, body_text=body, kind=kind, tenant_id=tenant_id
+        recipient=to,
+        subject=subject,
+        body_text=body,
+        kind=kind,
+        tenant_id=tenant_id,
+        calendar=calendar.decode() if calendar else None,
     )
     db.session.add(message)
     db.session.flush()
@@ -83,6 +95,13 @@ def send_message(message_id: int) -> bool:
     email["X-Portal-Message"] = str(message.id)
     email.set_content(message.body_text)
     email.add_alternative(render_html(message), subtype="html")
+    if message.calendar:
+        email.add_attachment(
+            message.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            filename="session.ics",
+        )
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()

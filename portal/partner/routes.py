@@ -41,7 +41,20 @@ def index(tenant_slug: str):
         participants=participants,
         awaiting=[p for p in participants if not p.has_password],
         placements=placement_summary(g.tenant, current_user),
+        sessions=_coming_sessions(),
     )
+
+
+def _coming_sessions():
+    """The next four weeks' sessions: a participant's own, or the authority's."""
+    from datetime import timedelta
+
+    from portal.sessions import service as sessions
+
+    now = sessions.now()
+    if current_user.role == Role.PARTICIPANT:
+        return sessions.attended_by(current_user, now, now + timedelta(days=28))
+    return sessions.authority_sessions(g.tenant, now, now + timedelta(days=28))
 
 
 @bp.get("/people")

@@ -29,6 +29,10 @@ class DayMonthYearField(DateField):
         super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist):
+        if not valuelist:  # not sent at all: the widget still needs three (empty) boxes
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
         if valuelist:
             values = [str(v).strip() for v in valuelist][:3]
             values += [""] * (3 - len(values))

@@ -1,0 +1,1 @@
+"""Sessions: joint visits, case consultations, supervision groups, seminars, the residential."""
