@@ -38,7 +38,8 @@ def free_port() -> int:
 
 
 def scale_up(env: dict, participants: int, audit_events: int) -> None:
-    """Add partner staff and audit history to every authority, in bulk."""
+    """Add partner staff, audit history and shared reflections (one per person) to every
+    authority, in bulk."""
     code = f"""
 from sqlalchemy import insert, select
 from portal import create_app, tenancy
@@ -47,6 +48,8 @@ from portal.audit.models import AuditEvent
 from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.tenants.models import Tenant
+from portal.boards.models import Board, Reflection, ReflectionStatus, Visibility
+from portal.timeutil import utcnow
 app = create_app()
 with app.app_context(), tenancy.system_scope():
     pw = hash_password("{PASSWORD}")
@@ -59,6 +62,14 @@ with app.app_context(), tenancy.system_scope():
         db.session.execute(insert(AuditEvent), [
             dict(action="bench.event", tenant_id=tenant.id, actor_id=ids[i % len(ids)],
                  summary=f"Event {{i}}", details={{}}) for i in range({audit_events})])
+        board = db.session.scalar(select(Board.id).where(Board.tenant_id.is_(None)))
+        if board:
+            db.session.execute(insert(Reflection), [
+                dict(tenant_id=tenant.id, board_id=board, author_id=ids[i % len(ids)],
+                     title=f"Reflection {{i}} on strategy", body="What I learned " * 40,
+                     themes=",risk,", visibility=Visibility.COHORT,
+                     status=ReflectionStatus.PUBLISHED, shared_cohort_id=tenant.cohort_id,
+                     published_at=utcnow()) for i in range({participants})])
     db.session.commit()
 """
     subprocess.run([BIN / "python", "-c", code], env=env, check=True, cwd=ROOT)
@@ -198,6 +209,10 @@ def main() -> None:
                 ("manager@northbrook.example", "/northbrook/placements/services"),
                 ("admin@centre.example", "/admin/users"),
                 ("admin@centre.example", "/admin/audit"),
+                ("participant@northbrook.example", "/northbrook/sessions/"),
+                ("practitioner@triborough.example", "/host/week"),
+                ("participant@northbrook.example", "/northbrook/boards/1"),
+                ("participant@northbrook.example", "/northbrook/boards/search?q=strategy"),
             ]
             pools: dict[str, list[Client]] = {}
             for who, _ in routes:

@@ -86,6 +86,9 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.boards.routes import bp as boards_bp
+    from portal.boards.routes import digest_bp
+    from portal.boards.routes import host_bp as host_boards_bp
     from portal.host.routes import bp as host_bp
     from portal.jobs.routes import bp as operations_bp
     from portal.notifications.routes import bp as notifications_bp
@@ -108,6 +111,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(host_sessions_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(sessions_bp)
+    app.register_blueprint(host_boards_bp)
+    app.register_blueprint(digest_bp)
+    app.register_blueprint(boards_bp)
     # Last: its /<tenant_slug>/ prefix would otherwise shadow /admin and /host.
     app.register_blueprint(partner_bp)
 
@@ -119,10 +125,12 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.boards.cli import boards_cli
     from portal.demo import seed_demo_command
     from portal.jobs.cli import worker_command
     from portal.tenants.cli import tenants_cli
 
     app.cli.add_command(tenants_cli)
+    app.cli.add_command(boards_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)

@@ -57,7 +57,52 @@ def seed_demo() -> list[tuple[str, str]]:
     with tenancy.system_scope():
         sign_ins = _seed_people()
         _seed_sessions()
+        _seed_boards()
+        db.session.flush()  # inside the scope: audit events and outbox rows are tenants'
         return sign_ins
+
+
+def _seed_boards() -> None:
+    """A cohort board with two reflections from different authorities, an internal board
+    for Northbrook, and the weekly digest scheduled."""
+    from portal.boards import service as boards
+    from portal.boards.models import Board, Visibility
+    from portal.tenants.models import Cohort
+
+    boards.schedule_weekly_digest()
+    if db.session.scalar(select(Board.id)):
+        return
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    facilitator = people.get("facilitator@centre.example")
+    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    cohort = db.session.scalar(select(Cohort).order_by(Cohort.year))
+    if facilitator is None or cohort is None:
+        return
+    board = boards.create_board(
+        actor=facilitator, cohort=cohort, tenant=None, title="Joint visits and consultations",
+        purpose="What you learned going out with tri-borough practitioners.",
+        prompts="What did the practitioner do that you want to try?\nWhat surprised you?",
+    )  # fmt: skip
+    if "northbrook" in tenants:
+        boards.create_board(actor=facilitator, cohort=cohort, tenant=tenants["northbrook"],
+                            title="Northbrook practice notes")  # fmt: skip
+    writings = [
+        ("participant@northbrook.example", "northbrook", "Strengths first at the front door",
+         "## What happened\n\nI sat in on the morning MASH meeting. The practitioner opened "
+         "every discussion with what was going well for the family before the worries.\n\n"
+         "## What I learned\n\nIt changed the tone of the whole meeting.", "strengths, mash"),
+        ("participant@eastmere.example", "eastmere", "Chairing a strategy discussion",
+         "The chair kept bringing us back to the *child's lived experience*. I want to try "
+         "that in our own strategy meetings.", "strategy, chairing"),
+    ]  # fmt: skip
+    for email, slug, title, body, themes in writings:
+        author, tenant = people.get(email), tenants.get(slug)
+        if author is None or tenant is None:
+            continue
+        reflection = boards.start_reflection(actor=author, tenant=tenant, board_id=board.id)
+        boards.save_draft(reflection.id, actor=author, title=title, body=body, themes=themes,
+                          visibility=Visibility.COHORT)  # fmt: skip
+        boards.share(reflection.id, actor=author)
 
 
 def _seed_sessions() -> None:

@@ -30,7 +30,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+
+# Schema the migrations manage by hand, outside the models: full-text search (an FTS5
+# table and its shadow tables on SQLite, an expression index on PostgreSQL).
+HAND_MADE = ("reflections_fts", "ix_reflections_search")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic's autogenerate: leave the hand-made search schema alone."""
+    return not (name or "").startswith(HAND_MADE)
+
+
+migrate = Migrate(include_object=include_object)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()

@@ -63,6 +63,23 @@ class TenantOrHost:
         return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
 
 
+class CohortShared:
+    """Mixin for rows owned by one authority that may be shared with its whole cohort.
+
+    Visible in the owner's scope, and, while ``shared_cohort_id`` is set, in the scope
+    of every authority in that cohort (a reflection its author shared cohort-wide, and
+    the conversation on it). Writes stay in the owner's scope, as for TenantOwned.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+
+    @declared_attr
+    def shared_cohort_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("cohorts.id", ondelete="RESTRICT"), index=True)
+
+
 def current_scope() -> Scope | None:
     """The tenant ids the current work may see, or None when no scope is set."""
     return _scope.get()
@@ -133,7 +150,16 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
             f"query of tenant-owned {', '.join(sorted(touched))} with no tenant scope set"
         )
     ids = sorted(scope)
+    tenants = db.metadata.tables["tenants"]
     state.statement = state.statement.options(
+        with_loader_criteria(
+            CohortShared,
+            lambda cls: or_(
+                cls.tenant_id.in_(ids),
+                cls.shared_cohort_id.in_(select(tenants.c.cohort_id).where(tenants.c.id.in_(ids))),
+            ),
+            include_aliases=True,
+        ),
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(ids), include_aliases=True),
         with_loader_criteria(
             TenantOrHost,
@@ -145,13 +171,13 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
 
 def _check_flush(session: Session, flush_context, instances) -> None:
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if not isinstance(obj, TenantOwned | TenantOrHost):
+        if not isinstance(obj, TenantOwned | TenantOrHost | CohortShared):
             continue
         tenant_id = obj.tenant_id
         if tenant_id is None and getattr(obj, "tenant", None) is not None:
             tenant_id = obj.tenant.id
         if tenant_id is None:
-            if isinstance(obj, TenantOwned):
+            if isinstance(obj, TenantOwned | CohortShared):
                 raise TenantScopeError(f"{type(obj).__name__} has no tenant")
             continue
         scope = _scope.get()
@@ -224,28 +250,42 @@ $$;
 """
 
 
-def rls_statements(table: str, *, host_rows: bool = False) -> list[str]:
-    """SQL that puts ``table`` under the tenant-scope policy (owner included)."""
+# The cohorts of the authorities in scope: their shared rows are visible too.
+COHORTS_IN_SCOPE = (
+    "SELECT cohort_id FROM tenants WHERE id = ANY ((SELECT portal_tenant_scope())::integer[])"
+)
+
+
+def rls_statements(table: str, *, host_rows: bool = False, shared: bool = False) -> list[str]:
+    """SQL that puts ``table`` under the tenant-scope policy (owner included).
+
+    ``host_rows``: rows with no tenant are the host's, visible to all. ``shared``: rows
+    shared with a cohort are visible to its authorities, but written only by the owner.
+    """
     # The scalar subquery makes PostgreSQL evaluate the scope once per query (an
     # InitPlan) instead of parsing the setting again for every row it checks.
     rule = "tenant_id = ANY ((SELECT portal_tenant_scope())::integer[])"
+    check = rule
     if host_rows:
-        rule = f"(tenant_id IS NULL OR {rule})"
+        rule = check = f"(tenant_id IS NULL OR {rule})"
+    if shared:
+        rule = f"({rule} OR shared_cohort_id IN ({COHORTS_IN_SCOPE}))"
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS tenant_scope ON {table}",
-        f"CREATE POLICY tenant_scope ON {table} USING ({rule}) WITH CHECK ({rule})",
+        f"CREATE POLICY tenant_scope ON {table} USING ({rule}) WITH CHECK ({check})",
     ]
 
 
-def enable_rls(op, tables: dict[str, bool]) -> None:
-    """In a migration: put each table (name -> host rows allowed) under the policy."""
+def enable_rls(op, tables: dict[str, bool | str]) -> None:
+    """In a migration: put each table under the policy. Values: True if host (no tenant)
+    rows are allowed, False if not, "shared" for rows that may be shared with a cohort."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(SCOPE_FUNCTION)
-    for table, host_rows in tables.items():
-        for statement in rls_statements(table, host_rows=host_rows):
+    for table, kind in tables.items():
+        for statement in rls_statements(table, host_rows=kind is True, shared=kind == "shared"):
             op.execute(statement)
 
 
@@ -258,8 +298,9 @@ def disable_rls(op, tables: dict[str, bool]) -> None:
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 
 
-def tenant_owned_tables() -> dict[str, bool]:
-    """Every tenant-owned table name -> whether host (NULL tenant) rows are allowed."""
+def tenant_owned_tables() -> dict[str, bool | str]:
+    """Every tenant-owned table name -> whether host (NULL tenant) rows are allowed, or
+    "shared" for rows that may be shared with a cohort (see :func:`enable_rls`)."""
     tables = {}
     for mapper in db.Model.registry.mappers:
         cls = mapper.class_
@@ -267,4 +308,6 @@ def tenant_owned_tables() -> dict[str, bool]:
             tables[cls.__tablename__] = False
         elif issubclass(cls, TenantOrHost):
             tables[cls.__tablename__] = True
+        elif issubclass(cls, CohortShared):
+            tables[cls.__tablename__] = "shared"
     return tables

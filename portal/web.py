@@ -24,6 +24,40 @@ def form_error(form, error: RuleError) -> None:
         form.form_errors.append(error.message)
 
 
+def apply_change(apply, *, form=None):
+    """Run one service change for a route and commit it. A refusal (RuleError) is rolled
+    back and shown on the form's field, or flashed; a missing record is a 404.
+
+    Returns the change's result (True if it returns nothing), or None when refused.
+    """
+    from flask import abort, flash
+
+    from portal.extensions import db
+
+    try:
+        result = apply()
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except RuleError as error:
+        db.session.rollback()
+        if form is not None:
+            form_error(form, error)
+        else:
+            flash(error.message, "error")
+        return None
+    db.session.commit()
+    return True if result is None else result
+
+
+def htmx_swap() -> bool:
+    """An htmx request for a part of the page, to swap in. A history restore (Back or
+    Forward, with the history cache off) also carries HX-Request but needs the whole page."""
+    from portal.extensions import htmx
+
+    return bool(htmx) and not htmx.history_restore_request
+
+
 def home_url_for(user) -> str:
     """Where a signed-in person starts."""
     if user.role == Role.CENTRE_ADMIN:
@@ -50,6 +84,7 @@ def navigation() -> list[dict]:
             ("People", url_for("admin.users")),
             ("Services", url_for("admin.services")),
             ("Audit log", url_for("admin.audit")),
+            ("Moderation", url_for("host_boards.moderation")),
             ("Mailbox", url_for("admin.mailbox")),
             ("Background work", url_for("operations.index")),
         ]
@@ -58,6 +93,8 @@ def navigation() -> list[dict]:
             ("My work", url_for("host.index")),
             ("My week", url_for("host_sessions.week")),
         ]
+        if role == Role.FACILITATOR:
+            items += [("Moderation", url_for("host_boards.moderation"))]
         if role == Role.SERVICE_LEAD:
             items += [("Placement requests", url_for("host_placements.lead_index"))]
     tenant = g.get("tenant")
@@ -73,6 +110,7 @@ def navigation() -> list[dict]:
             ("Home", url_for("partner.index", tenant_slug=slug)),
             (label, url_for("placements.index", tenant_slug=slug)),
             (sessions, url_for("sessions.index", tenant_slug=slug)),
+            ("Learning boards", url_for("boards.index", tenant_slug=slug)),
         ]
         if role != Role.PARTICIPANT:
             items += [

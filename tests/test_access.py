@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import tenancy
+from portal.boards.models import Board, Comment, Flag, Reflection, ReflectionStatus, Visibility
 from portal.jobs.models import JobRun, OutboxMessage
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
@@ -123,6 +124,29 @@ ALLOWED = {
     # Only its owner may remove time away; for everyone else it does not exist.
     "host_sessions.remove_away": {"host_practitioner"},
     "calendar.settings": EVERYONE,
+    "boards.index": EVERYONE,
+    "boards.board": EVERYONE,
+    "boards.search": EVERYONE,
+    "boards.start": {MANAGER, PARTICIPANT},
+    # Only its author (participant_a) writes, shares or deletes a reflection.
+    "boards.edit": {PARTICIPANT},
+    "boards.autosave": {PARTICIPANT},
+    "boards.share": {PARTICIPANT},
+    "boards.delete": {PARTICIPANT},
+    "boards.reflection": EVERYONE,  # shared with the whole cohort
+    "boards.comment": EVERYONE,
+    "boards.helped": EVERYONE,
+    "boards.flag": EVERYONE,
+    "host_boards.host_reflection": {*HOSTS, ADMIN},
+    "host_boards.moderation": {"facilitator", ADMIN},
+    "host_boards.approve": {"facilitator", ADMIN},
+    "host_boards.restore": {"facilitator", ADMIN},
+    "host_boards.pin": {"facilitator", ADMIN},
+    "host_boards.hide": {"facilitator", ADMIN},
+    "host_boards.dismiss_flag": {"facilitator", ADMIN},
+    "host_boards.hide_comment": {"facilitator", ADMIN},
+    "host_boards.new_board": {"facilitator", ADMIN},
+    "digest.preferences": EVERYONE,
 }
 GROUP_ENDPOINTS = {
     "sessions.seat",
@@ -160,6 +184,14 @@ def _url(app, rule, world, ids) -> str:
             values[arg] = world.service.id
         elif arg == "session_id":
             values[arg] = ids["group" if rule.endpoint in GROUP_ENDPOINTS else "session"]
+        elif arg == "board_id":
+            values[arg] = ids["board"]
+        elif arg == "reflection_id":
+            values[arg] = ids["draft" if rule.endpoint == "boards.delete" else "reflection"]
+        elif arg == "comment_id":
+            values[arg] = ids["comment"]
+        elif arg == "flag_id":
+            values[arg] = ids["flag"]
         elif arg == "exception_id":
             values[arg] = ids["exception"]
         elif arg == "token":
@@ -222,6 +254,30 @@ def ids(world, db):
         db.session.flush()
         notification_id, placement_id = notification.id, placement.id
         session_id, group_id, away_id = visit.id, group.id, away.id
+        board = Board(cohort_id=world.a.cohort_id, title="Joint visits")
+        db.session.add(board)
+        db.session.flush()
+        shared = dict(tenant_id=world.a.id, board_id=board.id, author_id=world[PARTICIPANT].id)
+        reflection = Reflection(
+            **shared, title="Referrals", body="What I learned", visibility=Visibility.COHORT,
+            status=ReflectionStatus.PUBLISHED, shared_cohort_id=world.a.cohort_id,
+            published_at=utcnow(),
+        )  # fmt: skip
+        draft = Reflection(**shared, title="Draft", body="Not yet")
+        db.session.add_all([reflection, draft])
+        db.session.flush()
+        comment = Comment(
+            tenant_id=world.a.id, shared_cohort_id=world.a.cohort_id,
+            reflection_id=reflection.id, author_id=world[MANAGER].id, body="Yes",
+        )  # fmt: skip
+        db.session.add(comment)
+        db.session.flush()
+        flag = Flag(tenant_id=world.a.id, reflection_id=reflection.id, comment_id=comment.id,
+                    user_id=world[MANAGER].id, reason="Check")  # fmt: skip
+        db.session.add(flag)
+        db.session.flush()
+        board_ids = {"board": board.id, "reflection": reflection.id, "draft": draft.id,
+                     "comment": comment.id, "flag": flag.id}  # fmt: skip
     db.session.commit()
     return {
         "message": message_id,
@@ -232,6 +288,7 @@ def ids(world, db):
         "session": session_id,
         "group": group_id,
         "exception": away_id,
+        **board_ids,
     }
 
 

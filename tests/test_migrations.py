@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from portal.extensions import db
+from portal.extensions import db, include_object
 
 
 def _script(app) -> ScriptDirectory:
@@ -24,7 +24,9 @@ def test_there_is_exactly_one_head(app):
 def test_models_and_migrations_agree(app):
     engine = create_engine(app.config["MIGRATION_DATABASE_URI"], poolclass=NullPool)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         assert context.get_current_revision() == _script(app).get_current_head()
         diff = compare_metadata(context, db.metadata)
     engine.dispose()

@@ -156,3 +156,46 @@ def test_session_pages_do_not_grow_with_sessions(app, world, login_as, role_key,
     _add_sessions(world, 12)
     many = _queries(app, client, url)
     assert many == few, f"{url}: {few} queries with a few sessions, {many} with many"
+
+
+def _add_reflections(world, board_id: int, n: int) -> None:
+    """n shared reflections on the board, each with two comments and a reaction."""
+    from portal.boards.models import Comment, Reaction, Reflection, ReflectionStatus, Visibility
+    from portal.timeutil import utcnow
+
+    with tenancy.system_scope():
+        for i in range(n):
+            author = UserFactory(role=Role.PARTICIPANT)
+            _db.session.add(Membership(user_id=author.id, tenant_id=world.a.id))
+            reflection = Reflection(
+                tenant_id=world.a.id, board_id=board_id, author_id=author.id, title=f"R{i}",
+                body="Learning", visibility=Visibility.COHORT, themes=",risk,",
+                status=ReflectionStatus.PUBLISHED, shared_cohort_id=world.a.cohort_id,
+                published_at=utcnow(),
+            )  # fmt: skip
+            _db.session.add(reflection)
+            _db.session.flush()
+            owned = dict(tenant_id=world.a.id, reflection_id=reflection.id,
+                         shared_cohort_id=world.a.cohort_id)  # fmt: skip
+            for _ in range(2):
+                _db.session.add(Comment(**owned, author_id=author.id, body="Yes"))
+            _db.session.add(Reaction(**owned, user_id=author.id))
+        _db.session.commit()
+
+
+@pytest.mark.parametrize("role_key", ["partner_manager_b", "participant_a", "facilitator"])
+def test_a_board_page_does_not_grow_with_posts_or_comments(app, world, login_as, role_key):
+    from portal.boards.models import Board
+
+    with tenancy.system_scope():
+        board = Board(cohort_id=world.a.cohort_id, title="Joint visits")
+        _db.session.add(board)
+        _db.session.commit()
+        board_id = board.id
+    slug = "eastmere" if role_key.endswith("_b") else "northbrook"
+    client = login_as(world[role_key])
+    _add_reflections(world, board_id, 2)
+    few = _queries(app, client, f"/{slug}/boards/{board_id}")
+    _add_reflections(world, board_id, 15)
+    many = _queries(app, client, f"/{slug}/boards/{board_id}")
+    assert many == few, f"board page: {few} queries with a few posts, {many} with many"

@@ -35,7 +35,7 @@ from portal.placements.forms import (
     ServiceFilterForm,
 )
 from portal.placements.models import OPEN, Placement, PlacementStatus
-from portal.web import form_error
+from portal.web import form_error, htmx_swap
 
 bp = Blueprint("placements", __name__, url_prefix="/<tenant_slug>/placements")
 host_bp = Blueprint("host_placements", __name__, url_prefix="/host")
@@ -349,7 +349,7 @@ def services(tenant_slug: str):
     start = service.today()
     end = start + timedelta(weeks=CALENDAR_WEEKS)
     room = {s.id: service.free_days(s, start, end) for s in shown}
-    template = "placements/_services.html" if htmx else "placements/services.html"
+    template = "placements/_services.html" if htmx_swap() else "placements/services.html"
     return render_template(
         template, form=form, services=shown, room=room, weeks=CALENDAR_WEEKS, start=start
     )

@@ -300,7 +300,7 @@ class ExceptionForm(FlaskForm):
         widget=GovTextInput(),
         validators=[Optional(), Length(max=200, message="Must be 200 characters or fewer")],
     )
-    submit = SubmitField("Add", widget=GovSubmitInput())
+    add = SubmitField("Add", widget=GovSubmitInput())  # not "submit": one page, two forms
 
 
 class SeatForm(FlaskForm):

@@ -33,8 +33,7 @@ from sqlalchemy import select
 from portal import tenancy
 from portal.accounts.models import HOST_ROLES, Membership, Role, User
 from portal.auth import roles_required
-from portal.errors import RuleError
-from portal.extensions import db, htmx
+from portal.extensions import db
 from portal.placements.forms import ActionForm
 from portal.sessions import ical, service
 from portal.sessions.forms import (
@@ -57,7 +56,7 @@ from portal.sessions.models import (
     SessionKind,
 )
 from portal.timeutil import LONDON, as_utc
-from portal.web import form_error
+from portal.web import apply_change, htmx_swap
 
 bp = Blueprint("sessions", __name__, url_prefix="/<tenant_slug>/sessions")
 host_bp = Blueprint("host_sessions", __name__, url_prefix="/host")
@@ -148,25 +147,6 @@ def _participant_choices(field) -> None:
         ]
 
 
-def _run(apply, *, form=None):
-    """Apply a service change; on refusal, roll back and show it (on the form's field,
-    or as a flash). Returns the result, or None when refused."""
-    try:
-        result = apply()
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    except RuleError as error:
-        db.session.rollback()
-        if form is not None:
-            form_error(form, error)
-        else:
-            flash(error.message, "error")
-        return None
-    db.session.commit()
-    return result
-
-
 # --- An authority's sessions ------------------------------------------------------------------
 
 
@@ -224,13 +204,12 @@ def _detail_page(session: Session, tenant_id: int | None):
     seat_form = SeatForm()
     if current_user.role == Role.PARTNER_MANAGER and session.is_group and g.get("tenant"):
         _participant_choices(seat_form.participant)
-    taken = service.seat_counts([session.id]).get(session.id, 0)
     return render_template(
         "sessions/detail.html",
         session=session,
         places=places,
         mine=mine,
-        taken=taken,
+        taken=service.seat_counts([session.id]).get(session.id, 0),
         form=ActionForm(),
         seat_form=seat_form,
         can_change=service.can_change(current_user, session) and session.is_open,
@@ -239,7 +218,20 @@ def _detail_page(session: Session, tenant_id: int | None):
         when=service.when(session),
         attendance=list(Attendance),
         tenant_id=tenant_id,
+        reflect_board=_reflect_board(session, mine),
     )
+
+
+def _reflect_board(session: Session, mine):
+    """Where a participant who came to a visit is invited to reflect: their cohort's
+    first open board (the learning boards take it from there)."""
+    if mine is None or session.is_group or g.get("tenant") is None:
+        return None
+    from portal.boards.service import boards_for, today
+
+    open_boards = [b for b in boards_for(g.tenant) if not b.archived_on(today())]
+    cohort_wide = [b for b in open_boards if b.is_cohort_wide]
+    return (cohort_wide or open_boards or [None])[0]
 
 
 @bp.get("/<int:session_id>/calendar.ics")
@@ -318,8 +310,7 @@ def find(tenant_slug: str):
         by_day.setdefault(slot.local_start.date(), []).append(slot)
     query = {k: v for k, v in request.args.items() if k in ("participant", "kind", "who", "length")}
     return render_template(
-        "sessions/_times.html" if htmx else "sessions/find.html",
-        partial=bool(htmx),
+        "sessions/_times.html" if htmx_swap() else "sessions/find.html",
         form=form,
         by_day=by_day,
         first=first,
@@ -351,7 +342,7 @@ def book(tenant_slug: str):
     if request.method == "GET" and len(chosen) == 1 and chosen[0].host_service:
         book_form.location.data = chosen[0].host_service.office
     if book_form.validate_on_submit():
-        session = _run(
+        session = apply_change(
             lambda: service.book_visit(
                 actor=current_user,
                 tenant=g.tenant,
@@ -392,7 +383,7 @@ def _cancel_page(session: Session, back: str):
     if not service.can_change(current_user, session):
         abort(403)
     form = ReasonForm()
-    if form.validate_on_submit() and _run(
+    if form.validate_on_submit() and apply_change(
         lambda: service.cancel_session(session.id, actor=current_user, reason=form.reason.data),
         form=form,
     ):
@@ -421,7 +412,7 @@ def reschedule(tenant_slug: str, session_id: int):
     form = MoveForm()
     participant = next((p.participant for p in session.places), None)
     if start is not None and form.validate_on_submit():
-        moved = _run(
+        moved = apply_change(
             lambda: service.reschedule_session(
                 session.id, actor=current_user, starts_at=start, reason=form.reason.data
             ),
@@ -466,7 +457,7 @@ def confirm(tenant_slug: str, session_id: int):
     session = _session(session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if _run(lambda: service.confirm_session(session.id, actor=current_user)):
+    if apply_change(lambda: service.confirm_session(session.id, actor=current_user)):
         flash("Confirmed. The participant has been told.", "success")
     return redirect(url_for("sessions.detail", session_id=session.id))
 
@@ -479,7 +470,7 @@ def _attendance(session: Session, back: str):
         value = request.form.get(f"place_{place.id}")
         if value in {a.value for a in Attendance}:
             marks[place.id] = Attendance(value)
-    if _run(lambda: service.record_attendance(session.id, actor=current_user, marks=marks)):
+    if apply_change(lambda: service.record_attendance(session.id, actor=current_user, marks=marks)):
         flash("Attendance recorded", "success")
     return redirect(back)
 
@@ -530,7 +521,7 @@ def seat(tenant_slug: str, session_id: int):
     _participant_choices(form.participant)
     if not form.validate_on_submit():
         abort(400)
-    place = _run(
+    place = apply_change(
         lambda: service.book_seat(
             actor=current_user,
             tenant=g.tenant,
@@ -557,7 +548,7 @@ def leave(tenant_slug: str, session_id: int):
     if not form.validate_on_submit():
         abort(400)
     participant_id = _seat_participant(form) or 0
-    if _run(
+    if apply_change(
         lambda: service.leave_seat(
             actor=current_user,
             tenant=g.tenant,
@@ -657,7 +648,7 @@ def reschedule_group(session_id: int):
         if starts_at and ends_at and ends_at - starts_at != session.ends_at - session.starts_at:
             form.ends.errors.append("Keep the same length, or cancel and create a new session")
         else:
-            moved = _run(
+            moved = apply_change(
                 lambda: service.reschedule_session(
                     session.id, actor=current_user, starts_at=starts_at, reason=form.reason.data
                 ),
@@ -684,7 +675,7 @@ def confirm_host(session_id: int):
     session = _host_session(session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if _run(lambda: service.confirm_session(session.id, actor=current_user)):
+    if apply_change(lambda: service.confirm_session(session.id, actor=current_user)):
         flash("Confirmed. The participant has been told.", "success")
     return redirect(url_for("host_sessions.session_detail", session_id=session.id))
 
@@ -696,7 +687,7 @@ def new_group():
     form.location.choices = [("", "Select a place")] + [(o, o) for o in service.offices()]
     if form.validate_on_submit():
         starts_at, ends_at = _group_times(form)
-        created = _run(
+        created = apply_change(
             lambda: service.create_group(
                 actor=current_user,
                 kind=SessionKind(form.kind.data),
@@ -750,7 +741,7 @@ def availability():
             service.save_windows(current_user, windows)
             return True
 
-        if _run(save, form=form):
+        if apply_change(save, form=form):
             flash("Availability saved", "success")
             return redirect(url_for("host_sessions.availability"))
     today = service.london_date(service.now())
@@ -768,7 +759,7 @@ def availability():
 def add_away():
     form = ExceptionForm()
     if form.validate_on_submit():
-        added = _run(
+        added = apply_change(
             lambda: service.add_exception(
                 current_user,
                 starts_on=form.starts_on.data,
@@ -797,7 +788,7 @@ def add_away():
 def remove_away(exception_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    _run(lambda: service.remove_exception(current_user, exception_id))
+    apply_change(lambda: service.remove_exception(current_user, exception_id))
     flash("Time away removed", "success")
     return redirect(url_for("host_sessions.availability"))
 
@@ -813,10 +804,10 @@ def settings():
     token = None
     if form.validate_on_submit():
         if request.form.get("action") == "revoke":
-            _run(lambda: service.revoke_feed(current_user))
+            apply_change(lambda: service.revoke_feed(current_user))
             flash("Calendar link turned off: calendars using it will stop updating", "success")
             return redirect(url_for("calendar.settings"))
-        token = _run(lambda: service.new_feed_token(current_user))
+        token = apply_change(lambda: service.new_feed_token(current_user))
     feed = service.feed_for(current_user)
     return render_template(
         "sessions/calendar_feed.html",

@@ -1,0 +1,1 @@
+"""Learning boards: reflections shared safely across authorities."""

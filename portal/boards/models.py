@@ -1,0 +1,210 @@
+"""Learning boards: reflections, and the conversation on them.
+
+Who may see a reflection is decided in two layers:
+
+- between authorities, by the tenancy mixin ``CohortShared`` (ORM filter and
+  PostgreSQL row-level security): a reflection is its author's authority's, and is
+  visible to the rest of the cohort only while ``shared_cohort_id`` is set, which
+  the service does only for a published, cohort-wide reflection;
+- within an authority, by its visibility (only me, me and my coach, my authority),
+  in ``service.visible_to``.
+
+Comments, reactions and flags follow the reflection: they are shared with the
+cohort exactly when it is.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.tenancy import CohortShared, TenantOrHost
+from portal.timeutil import utcnow
+
+
+def _enum(kind, length=20):
+    return Enum(kind, native_enum=False, length=length)
+
+
+class Board(TenantOrHost, db.Model):
+    """A cohort board (no tenant: shared by every authority in the cohort) or an
+    authority's internal board. Read-only once archived or the cohort has ended."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    prompts: Mapped[str] = mapped_column(Text, default="")  # one per line
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]
+
+    cohort = relationship("Cohort")
+    tenant = relationship("Tenant")
+
+    @property
+    def is_cohort_wide(self) -> bool:
+        return self.tenant_id is None
+
+    def archived_on(self, today: date) -> bool:
+        return self.archived_at is not None or self.cohort.ends_on < today
+
+    @property
+    def prompt_list(self) -> list[str]:
+        return [line.strip() for line in self.prompts.splitlines() if line.strip()]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Visibility(enum.StrEnum):
+    PRIVATE = "private"
+    COACH = "coach"
+    AUTHORITY = "authority"
+    COHORT = "cohort"
+
+    @property
+    def label(self) -> str:
+        return VISIBILITY_LABELS[self]
+
+
+VISIBILITY_LABELS = {
+    Visibility.PRIVATE: "Only me",
+    Visibility.COACH: "Me and my coach",
+    Visibility.AUTHORITY: "My authority",
+    Visibility.COHORT: "The whole cohort",
+}
+
+
+class ReflectionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  # cohort-wide with possible identifiers: waits for a facilitator
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # hidden by a facilitator, with a reason
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "pending": "Waiting for a facilitator",
+            "published": "Shared",
+            "hidden": "Hidden by a facilitator",
+        }[self.value]
+
+
+class Reflection(CohortShared, db.Model):
+    __tablename__ = "reflections"
+    __table_args__ = (Index("ix_reflections_board_published", "board_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    template: Mapped[str | None] = mapped_column(String(20))
+    # Normalised themes, comma-delimited with a comma at each end: ",risk,supervision,".
+    themes: Mapped[str] = mapped_column(String(400), default="")
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.PRIVATE)
+    status: Mapped[ReflectionStatus] = mapped_column(
+        _enum(ReflectionStatus), default=ReflectionStatus.DRAFT
+    )
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    placement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("placements.id", ondelete="SET NULL")
+    )
+    findings: Mapped[int] = mapped_column(default=0)  # identifier check, when last shared
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    pinned_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    board: Mapped[Board] = relationship()
+    author = relationship("User", foreign_keys=[author_id])
+    tenant = relationship("Tenant")
+    session = relationship("Session")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="reflection", order_by="Comment.id", passive_deletes=True
+    )
+
+    @property
+    def theme_list(self) -> list[str]:
+        return [t for t in self.themes.split(",") if t]
+
+    def __str__(self) -> str:
+        return self.title or "Untitled reflection"
+
+
+class Comment(CohortShared, db.Model):
+    """A comment, owned by the commenter's authority (the post's, for host staff)."""
+
+    __tablename__ = "reflection_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+
+    reflection: Mapped[Reflection] = relationship(back_populates="comments")
+    author = relationship("User")
+
+
+class Reaction(CohortShared, db.Model):
+    """ "This helped me": one per person per reflection."""
+
+    __tablename__ = "reflection_reactions"
+    __table_args__ = (UniqueConstraint("reflection_id", "user_id", name="one_each"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Flag(CohortShared, db.Model):
+    """Someone thinks a reflection or comment needs a facilitator's eye."""
+
+    __tablename__ = "reflection_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reflection_comments.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    reflection: Mapped[Reflection] = relationship()
+    comment = relationship("Comment")
+    user = relationship("User", foreign_keys=[user_id])
+
+
+class DigestPreference(db.Model):
+    """Whether a person wants the weekly digest (yes unless they opt out)."""
+
+    __tablename__ = "digest_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekly: Mapped[bool] = mapped_column(default=True)
+    last_sent_at: Mapped[datetime | None]
