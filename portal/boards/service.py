@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select, text, update
+from sqlalchemy import and_, false, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import selectinload
 
 from portal import tenancy
@@ -799,10 +799,9 @@ def _tell_moderators(reflection: Reflection, text_: str) -> None:
 def _matches(query: str):
     """Full-text match: PostgreSQL's own search, or SQLite's FTS5 in embedded mode."""
     if db.engine.dialect.name == "postgresql":
-        document = func.to_tsvector(
-            text("'english'"), func.coalesce(Reflection.title, "") + " " + Reflection.body
-        )
-        return document.op("@@")(func.websearch_to_tsquery(text("'english'"), query))
+        # The stored tsvector column migration 0005 adds (PostgreSQL only), GIN-indexed.
+        document = literal_column("reflections.search_vector")
+        return document.op("@@")(func.websearch_to_tsquery(literal_column("'english'"), query))
     terms = re.findall(r"\w+", query)
     if not terms:
         return false()
