@@ -972,10 +972,15 @@ def fan_out_digests() -> int:
     from portal.jobs.service import enqueue
 
     with tenancy.system_scope():
-        ids = db.session.scalars(select(User.id).where(User.active).order_by(User.id)).all()
+        # One query for everyone who has not opted out (no preference row means yes).
+        ids = db.session.scalars(
+            select(User.id)
+            .outerjoin(DigestPreference, DigestPreference.user_id == User.id)
+            .where(User.active, or_(DigestPreference.weekly.is_(None), DigestPreference.weekly))
+            .order_by(User.id)
+        ).all()
         for user_id in ids:
-            if wants_digest(user_id):
-                enqueue("boards.digest", tenant_id=None, user_id=user_id)
+            enqueue("boards.digest", tenant_id=None, user_id=user_id)
         enqueue(
             "boards.weekly_digest",
             tenant_id=None,
