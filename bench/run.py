@@ -49,7 +49,7 @@ from portal.accounts.passwords import hash_password
 from portal.extensions import db
 from portal.tenants.models import Tenant
 from portal.boards.models import Board, Reflection, ReflectionStatus, Visibility
-from portal.timeutil import utcnow
+from portal.common.clock import utcnow
 app = create_app()
 with app.app_context(), tenancy.system_scope():
     pw = hash_password("{PASSWORD}")

@@ -110,12 +110,12 @@ def _seed_sessions() -> None:
     visits can be booked at once), and a fortnightly supervision group."""
     from datetime import time, timedelta
 
+    from portal.common.clock import utcnow
     from portal.errors import RuleError
     from portal.placements.models import Placement, PlacementStatus
     from portal.sessions import service as sessions
     from portal.sessions.models import AvailabilityWindow, Session, SessionKind
     from portal.sessions.slots import bank_holiday, local
-    from portal.timeutil import utcnow
 
     people = {u.email: u for u in db.session.scalars(select(User))}
     for user in people.values():

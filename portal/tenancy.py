@@ -116,9 +116,91 @@ def all_tenant_ids() -> list[int]:
 
 @contextmanager
 def system_scope() -> Iterator[Scope | None]:
-    """Every tenant: for CLI commands, demo data and sign-in look-ups. Say why at the call."""
+    """Every tenant, as ORM objects: only for infrastructure that spans authorities (the
+    outbox relay, the embedded runner, CLI commands, demo data). Feature code uses the
+    narrow tools below instead; ``tests/test_architecture.py`` holds it to that."""
     with scoped(all_tenant_ids()) as scope:
         yield scope
+
+
+# --- Narrow escapes for feature code ----------------------------------------------------
+
+
+def _refuse_entities(statement) -> None:
+    for described in statement.column_descriptions:
+        expr = described.get("expr")
+        if isinstance(expr, type) or hasattr(expr, "_aliased_insp") or described.get("aliased"):
+            raise TenantScopeError(
+                f"read_across returns plain values, not {described.get('name')} objects"
+            )
+
+
+def read_across(statement) -> list:
+    """Rows of plain values (ids, times, counts) read across every authority: a host's
+    busy times, the seats taken in a group session, whose reminder this is.
+
+    It refuses a query for ORM objects, so nothing from another authority can enter the
+    request's identity map and be handed back to code running in a narrower scope.
+    """
+    _refuse_entities(statement)
+    with scoped(all_tenant_ids()):
+        return list(db.session.execute(statement).all())
+
+
+def values_across(statement) -> list:
+    """The first column of :func:`read_across`."""
+    return [row[0] for row in read_across(statement)]
+
+
+@contextmanager
+def writing_as(tenant_id: int | None) -> Iterator[None]:
+    """Do one authority's part of a change in that authority's own scope: tell a seat
+    holder from another authority, give them a freed seat, cancel their reminder.
+
+    The caller's pending changes are flushed first (in the caller's scope), the block's
+    on leaving (in the owner's), so both locks check each row against its own tenant.
+    Afterwards, rows the caller's scope may not see are expunged from the session, and
+    any loaded relationship that held one is expired: nothing read here leaks out.
+    """
+    outer = _scope.get()
+    db.session.flush()
+    with scoped(() if tenant_id is None else (tenant_id,)):
+        yield
+        db.session.flush()
+    _forget_outside(outer or frozenset())
+
+
+def _outside(obj, scope: Scope) -> bool:
+    if not isinstance(obj, TenantOwned | TenantOrHost | CohortShared):
+        return False
+    tenant_id = obj.__dict__.get("tenant_id")
+    if tenant_id is None:
+        return isinstance(obj, TenantOwned | CohortShared)
+    return tenant_id not in scope
+
+
+def _forget_outside(scope: Scope) -> None:
+    from sqlalchemy import inspect
+
+    session = db.session()
+    gone = [obj for obj in list(session.identity_map.values()) if _outside(obj, scope)]
+    if not gone:
+        return
+    gone_ids = {id(obj) for obj in gone}
+    for obj in gone:
+        session.expunge(obj)
+    for obj in list(session.identity_map.values()):
+        state = inspect(obj)
+        stale = []
+        for rel in state.mapper.relationships:
+            loaded = state.dict.get(rel.key)
+            if loaded is None:
+                continue
+            members = loaded if isinstance(loaded, list | set | tuple) else [loaded]
+            if any(id(member) in gone_ids for member in members):
+                stale.append(rel.key)
+        if stale:
+            session.expire(obj, stale)
 
 
 # --- ORM lock ---------------------------------------------------------------------------

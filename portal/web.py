@@ -6,9 +6,9 @@ from flask import Flask, g, url_for
 from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
+from portal.common.clock import london, london_time
 from portal.errors import RuleError
 from portal.security import csp_nonce
-from portal.timeutil import london, london_time
 
 SERVICE_NAME = "Partnership portal"
 

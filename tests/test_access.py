@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal import tenancy
 from portal.boards.models import Board, Comment, Flag, Reflection, ReflectionStatus, Visibility
+from portal.common.clock import utcnow
 from portal.jobs.models import JobRun, OutboxMessage
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
@@ -24,7 +25,6 @@ from portal.sessions.models import (
     Session,
     SessionKind,
 )
-from portal.timeutil import utcnow
 
 PUBLIC = {
     "static",

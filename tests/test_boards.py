@@ -13,12 +13,12 @@ from portal.accounts.models import Membership, Role
 from portal.accounts.service import tenant_ids_for
 from portal.boards import service
 from portal.boards.models import Board, Comment, Reaction, Reflection, ReflectionStatus, Visibility
+from portal.common.clock import utcnow
 from portal.errors import RuleError
 from portal.extensions import db as _db
 from portal.mail.models import MailMessage
 from portal.notifications.models import Notification
 from portal.tenants.models import Cohort
-from portal.timeutil import utcnow
 from tests.factories import UserFactory
 from tests.support import ON_POSTGRES
 

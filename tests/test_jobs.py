@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal import tenancy
 from portal.accounts import service as accounts
 from portal.accounts.models import Membership, Role
+from portal.common.clock import utcnow
 from portal.extensions import db as _db
 from portal.jobs import relay
 from portal.jobs.embedded import run_due
@@ -24,7 +25,6 @@ from portal.jobs.registry import JOBS, job
 from portal.jobs.runner import run_outbox
 from portal.jobs.service import cancel_topic, enqueue, move_topic
 from portal.mail.models import MailMessage
-from portal.timeutil import utcnow
 from tests.factories import PASSWORD
 from tests.support import REDIS_URL, free_port
 

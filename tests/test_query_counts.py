@@ -110,8 +110,8 @@ def _add_sessions(world, n: int) -> None:
     seat from each authority, all in the coming weeks and hosted by the practitioner."""
     from datetime import timedelta
 
+    from portal.common.clock import utcnow
     from portal.sessions.models import Place, Session, SessionKind
-    from portal.timeutil import utcnow
 
     host = world["host_practitioner"]
     with tenancy.system_scope():
@@ -161,7 +161,7 @@ def test_session_pages_do_not_grow_with_sessions(app, world, login_as, role_key,
 def _add_reflections(world, board_id: int, n: int) -> None:
     """n shared reflections on the board, each with two comments and a reaction."""
     from portal.boards.models import Comment, Reaction, Reflection, ReflectionStatus, Visibility
-    from portal.timeutil import utcnow
+    from portal.common.clock import utcnow
 
     with tenancy.system_scope():
         for i in range(n):

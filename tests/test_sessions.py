@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal import tenancy
 from portal.accounts.models import Membership, Role
+from portal.common.clock import LONDON, as_utc
 from portal.errors import RuleError
 from portal.extensions import db as _db
 from portal.jobs.models import OutboxMessage, OutboxStatus
@@ -29,7 +30,6 @@ from portal.sessions.models import (
     SessionStatus,
 )
 from portal.sessions.slots import bank_holiday, local
-from portal.timeutil import LONDON, as_utc
 from tests.factories import UserFactory
 from tests.support import ON_POSTGRES, working_day
 

@@ -92,7 +92,7 @@ def test_booking_a_taken_slot_shows_why_not_a_crash(visits, login_as):
     with tenancy.scoped({visits.b.id}):
         from urllib.parse import unquote
 
-        from portal.timeutil import as_utc
+        from portal.common.clock import as_utc
 
         service.book_visit(
             actor=visits["participant_b"], tenant=visits.b,

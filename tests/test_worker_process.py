@@ -19,11 +19,11 @@ from sqlalchemy import select
 from portal import tenancy
 from portal.accounts import service as accounts
 from portal.accounts.models import Role
+from portal.common.clock import utcnow
 from portal.extensions import db as _db
 from portal.jobs import relay
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.registry import JOBS
-from portal.timeutil import utcnow
 from tests.support import REDIS_URL, free_port
 
 pytestmark = pytest.mark.skipif(REDIS_URL is None, reason="needs REDIS_URL")

@@ -10,9 +10,9 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOwned
-from portal.timeutil import utcnow
 
 
 class Role(enum.StrEnum):

@@ -26,11 +26,11 @@ from portal.accounts.passwords import (
     verify_password,
 )
 from portal.audit.service import record
+from portal.common.clock import utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.mail.service import queue_mail
 from portal.tenants.models import Tenant
-from portal.timeutil import utcnow
 
 INVITE = "invite"
 RESET = "reset"

@@ -21,9 +21,9 @@ from datetime import date, datetime
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import CohortShared, TenantOrHost
-from portal.timeutil import utcnow
 
 
 def _enum(kind, length=20):

@@ -30,10 +30,10 @@ from portal.boards.forms import (
 )
 from portal.boards.markdown import render
 from portal.boards.models import Comment, Reflection, ReflectionStatus, Visibility
+from portal.common.clock import london
 from portal.extensions import db, htmx
 from portal.placements.forms import ActionForm
 from portal.tenants.models import Cohort, Tenant
-from portal.timeutil import london
 from portal.web import apply_change, htmx_swap
 
 bp = Blueprint("boards", __name__, url_prefix="/<tenant_slug>")

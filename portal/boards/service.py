@@ -40,12 +40,12 @@ from portal.boards.models import (
     ReflectionStatus,
     Visibility,
 )
+from portal.common.clock import LONDON, as_utc, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.tenants.models import Cohort, Tenant
-from portal.timeutil import LONDON, as_utc, utcnow
 
 R = ReflectionStatus
 V = Visibility

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOwned
-from portal.timeutil import utcnow
 
 
 class ParticipantImport(TenantOwned, db.Model):

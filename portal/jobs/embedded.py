@@ -14,11 +14,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal import tenancy
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.relay import RETRY_INTERVALS
 from portal.jobs.runner import run_outbox
-from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

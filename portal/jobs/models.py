@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOrHost
-from portal.timeutil import utcnow
 
 
 class OutboxStatus(enum.StrEnum):

@@ -13,11 +13,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from portal.audit.service import record
+from portal.common.clock import as_utc, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.registry import QUEUES
-from portal.timeutil import as_utc, utcnow
 
 HEARTBEAT_FRESH = timedelta(minutes=2)
 

@@ -22,10 +22,10 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import and_, or_, select
 
 from portal import tenancy
+from portal.common.clock import as_utc, utcnow
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.registry import JobSpec, spec
-from portal.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

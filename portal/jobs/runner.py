@@ -15,10 +15,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from portal import tenancy
+from portal.common.clock import as_utc, utcnow
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.registry import spec
-from portal.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

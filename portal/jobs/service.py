@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.jobs.registry import spec
-from portal.timeutil import utcnow
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.RELAYED)
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOrHost
-from portal.timeutil import utcnow
 
 
 class MailMessage(TenantOrHost, db.Model):

@@ -19,10 +19,10 @@ from flask import current_app, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.jobs.service import enqueue
 from portal.mail.models import MailMessage
-from portal.timeutil import utcnow
 
 LINK = re.compile(r"(https?://[^\s<>\"]+)")
 

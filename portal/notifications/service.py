@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select, update
 
+from portal.common.clock import utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.security import safe_next
-from portal.timeutil import utcnow
 
 
 def notify(*, user_id: int, text: str, link: str | None, tenant_id: int | None) -> Notification:

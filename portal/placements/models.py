@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOwned
-from portal.timeutil import utcnow
 
 
 class PlacementStatus(enum.StrEnum):

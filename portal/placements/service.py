@@ -24,6 +24,7 @@ from sqlalchemy import and_, select
 from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
+from portal.common.clock import LONDON, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
@@ -37,7 +38,6 @@ from portal.placements.models import (
     PlacementStatus,
 )
 from portal.tenants.models import Tenant
-from portal.timeutil import LONDON, utcnow
 
 S = PlacementStatus
 MAX_LENGTH = timedelta(days=183)

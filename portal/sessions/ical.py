@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event
 
+from portal.common.clock import LONDON, as_utc, utcnow
 from portal.sessions.models import Session, SessionStatus
-from portal.timeutil import LONDON, as_utc, utcnow
 
 PRODID = "-//Centre for Social Work//Partnership portal//EN"
 STATUS = {

@@ -18,9 +18,9 @@ from datetime import date, datetime, time
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.tenancy import TenantOrHost, TenantOwned
-from portal.timeutil import utcnow
 
 
 class SessionKind(enum.StrEnum):

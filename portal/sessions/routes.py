@@ -33,6 +33,7 @@ from sqlalchemy import select
 from portal import tenancy
 from portal.accounts.models import HOST_ROLES, Membership, Role, User
 from portal.auth import roles_required
+from portal.common.clock import LONDON, as_utc
 from portal.extensions import db
 from portal.placements.forms import ActionForm
 from portal.sessions import ical, service
@@ -55,7 +56,6 @@ from portal.sessions.models import (
     Session,
     SessionKind,
 )
-from portal.timeutil import LONDON, as_utc
 from portal.web import apply_change, htmx_swap
 
 bp = Blueprint("sessions", __name__, url_prefix="/<tenant_slug>/sessions")

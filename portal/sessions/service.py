@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
+from portal.common.clock import LONDON, as_utc, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
@@ -54,7 +55,6 @@ from portal.sessions.models import (
 )
 from portal.sessions.models import AvailabilityException as Exception_
 from portal.tenants.models import Tenant
-from portal.timeutil import LONDON, as_utc, utcnow
 
 S = SessionStatus
 # Bookings are made at least this far ahead, so the host has notice and the

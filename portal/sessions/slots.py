@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from portal.timeutil import LONDON
+from portal.common.clock import LONDON
 
 Interval = tuple[datetime, datetime]
 STEP = timedelta(minutes=30)

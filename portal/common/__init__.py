@@ -1,0 +1,1 @@
+"""What several features share: the clock, forms, route helpers."""
