@@ -10,3 +10,11 @@ class RuleError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class NotFound(Exception):
+    """The record is not there, or not for this person: a 404 that never confirms it exists.
+
+    Deliberately not a LookupError, so a KeyError or IndexError from a bug inside a
+    service is a 500 that gets fixed, not a silent 404.
+    """

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.common.clock import london, london_time
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.security import csp_nonce
 
 SERVICE_NAME = "Partnership portal"
@@ -36,7 +36,7 @@ def apply_change(apply, *, form=None):
 
     try:
         result = apply()
-    except LookupError:
+    except NotFound:
         db.session.rollback()
         abort(404)
     except RuleError as error:

@@ -14,7 +14,7 @@ from portal.accounts.service import tenant_ids_for
 from portal.boards import service
 from portal.boards.models import Board, Comment, Reaction, Reflection, ReflectionStatus, Visibility
 from portal.common.clock import utcnow
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db as _db
 from portal.mail.models import MailMessage
 from portal.notifications.models import Notification
@@ -201,7 +201,7 @@ def test_comments_mentions_and_reactions_follow_the_reflection(boards):
     with tenancy.system_scope():
         assert _db.session.scalar(select(Comment.shared_cohort_id)) is None
         assert _db.session.scalar(select(Reaction.shared_cohort_id)) is None
-    with tenancy.scoped({boards.b.id}), pytest.raises(LookupError):
+    with tenancy.scoped({boards.b.id}), pytest.raises(NotFound):
         service.get_reflection(rid, boards["participant_b"])
 
 
@@ -264,13 +264,13 @@ def test_deleting_removes_it_for_everyone_with_its_conversation(boards):
     with tenancy.system_scope():
         assert _db.session.scalar(select(func.count()).select_from(Reflection)) == 0
         assert _db.session.scalar(select(func.count()).select_from(Comment)) == 0
-    with tenancy.scoped({boards.b.id}), pytest.raises(LookupError):
+    with tenancy.scoped({boards.b.id}), pytest.raises(NotFound):
         service.delete_reflection(rid, actor=boards["participant_b"])
 
 
 def test_only_the_author_can_edit_or_delete(boards):
     rid = write(boards)
-    with tenancy.scoped({boards.a.id}), pytest.raises(LookupError):
+    with tenancy.scoped({boards.a.id}), pytest.raises(NotFound):
         service.save_draft(rid, actor=boards["colleague_a"], title="Mine now", body="x",
                            themes="", visibility=V.COHORT)  # fmt: skip
 

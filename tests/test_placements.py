@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal import tenancy
 from portal.accounts.models import Membership, Role
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db as _db
 from portal.jobs.models import OutboxMessage, OutboxStatus
 from portal.placements import service
@@ -204,7 +204,7 @@ def test_only_the_right_people_decide(world):
     with pytest.raises(RuleError, match="centre admins"):
         act(world, service.cancel_placement, pid, admin=world["service_lead"], reason="x")
     # Another authority's manager cannot even find it.
-    with pytest.raises(LookupError):
+    with pytest.raises(NotFound):
         act(world, service.withdraw_placement, pid, manager=world["partner_manager_b"],
             tenant_key="b")  # fmt: skip
 

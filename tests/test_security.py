@@ -468,3 +468,24 @@ def test_development_defaults_are_not_hardened_for_production():
     settings.check(config)  # no error outside production
     assert config["SECRET_KEY"] == settings.DEV_SECRET_KEY
     assert config["HSTS"] is False
+
+
+def test_a_bug_inside_a_service_is_a_500_not_a_silent_404(app, world, login_as):
+    """apply_change turns only the domain's NotFound into a 404; a KeyError from a bug
+    used to be caught as a LookupError and hidden behind a 404."""
+    from portal.errors import NotFound
+    from portal.web import apply_change
+
+    def buggy():
+        return {}["missing"]
+
+    def missing():
+        raise NotFound(1)
+
+    with app.test_request_context("/"):
+        with pytest.raises(KeyError):
+            apply_change(buggy)
+        from werkzeug.exceptions import NotFound as HTTPNotFound
+
+        with pytest.raises(HTTPNotFound):
+            apply_change(missing)

@@ -31,6 +31,7 @@ from portal.boards.forms import (
 from portal.boards.markdown import render
 from portal.boards.models import Comment, Reflection, ReflectionStatus, Visibility
 from portal.common.clock import london
+from portal.errors import NotFound
 from portal.extensions import db, htmx
 from portal.placements.forms import ActionForm
 from portal.tenants.models import Cohort, Tenant
@@ -122,7 +123,7 @@ def _search_page(board=None):
 def board(tenant_slug: str, board_id: int):
     try:
         found = service.get_board(board_id, g.tenant)
-    except LookupError:
+    except NotFound:
         abort(404)
     return _search_page(found)
 
@@ -282,7 +283,7 @@ def delete(tenant_slug: str, reflection_id: int):
 def _visible(reflection_id: int) -> Reflection:
     try:
         return service.get_reflection(reflection_id, current_user)
-    except LookupError:
+    except NotFound:
         abort(404)
 
 

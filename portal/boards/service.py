@@ -41,7 +41,7 @@ from portal.boards.models import (
     Visibility,
 )
 from portal.common.clock import LONDON, as_utc, utcnow
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
@@ -185,14 +185,14 @@ def _people_ids(user: User) -> list[int]:
 
 
 def get_reflection(reflection_id: int, user: User) -> Reflection:
-    """A reflection the user may see, or LookupError (a 404: never confirm it exists)."""
+    """A reflection the user may see, or NotFound (a 404: never confirm it exists)."""
     reflection = db.session.scalar(
         select(Reflection)
         .where(Reflection.id == reflection_id, visible_to(user))
         .options(selectinload(Reflection.author), selectinload(Reflection.board))
     )
     if reflection is None:
-        raise LookupError(reflection_id)
+        raise NotFound(reflection_id)
     return reflection
 
 
@@ -202,7 +202,7 @@ def _own(reflection_id: int, user: User, *, lock: bool = False) -> Reflection:
     )
     reflection = db.session.scalar(query.with_for_update() if lock else query)
     if reflection is None:
-        raise LookupError(reflection_id)
+        raise NotFound(reflection_id)
     return reflection
 
 
@@ -232,7 +232,7 @@ def get_board(board_id: int, tenant: Tenant) -> Board:
         )
     )
     if board is None:
-        raise LookupError(board_id)
+        raise NotFound(board_id)
     return board
 
 
@@ -480,7 +480,7 @@ def _moderated(reflection_id: int, moderator: User) -> Reflection:
         select(Reflection).where(Reflection.id == reflection_id).with_for_update()
     )
     if reflection is None:
-        raise LookupError(reflection_id)
+        raise NotFound(reflection_id)
     return reflection
 
 
@@ -567,7 +567,7 @@ def dismiss_flag(flag_id: int, *, moderator: User) -> None:
         raise RuleError("Only facilitators moderate reflections")
     flag = db.session.get(Flag, flag_id)
     if flag is None:
-        raise LookupError(flag_id)
+        raise NotFound(flag_id)
     flag.resolved_at, flag.resolved_by_id = utcnow(), moderator.id
 
 
@@ -576,7 +576,7 @@ def hide_comment(comment_id: int, *, moderator: User, reason: str) -> Comment:
         raise RuleError("Only facilitators moderate comments")
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        raise LookupError(comment_id)
+        raise NotFound(comment_id)
     reason = (reason or "").strip()
     if not reason:
         raise RuleError("Enter a reason", "reason")
@@ -702,7 +702,7 @@ def flag(reflection_id: int, *, actor: User, reason: str, comment_id: int | None
     if not reason:
         raise RuleError("Say what worries you", "reason")
     if comment_id is not None and db.session.get(Comment, comment_id) is None:
-        raise LookupError(comment_id)
+        raise NotFound(comment_id)
     item = Flag(
         tenant_id=_owner_tenant(actor, reflection),
         shared_cohort_id=reflection.shared_cohort_id,

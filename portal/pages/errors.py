@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.errors import NotFound
+
 PAGES = {
     400: "errors/400.html",
     403: "errors/403.html",
@@ -39,6 +41,14 @@ def register(app: Flask) -> None:
             return error
         _scope_for_error_page()
         return render_template(template, error=error), error.code
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        from portal.extensions import db
+
+        db.session.rollback()
+        _scope_for_error_page()
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(500)
     def server_error(error):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import HOST_ROLES, Membership, Role, User
 from portal.auth import roles_required
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
 from portal.host.models import Borough, HostService
 from portal.placements import service
@@ -171,7 +171,7 @@ def _act(placement_id: int, apply, done: str):
         abort(400)
     try:
         apply(placement)
-    except LookupError:
+    except NotFound:
         abort(404)
     except RuleError as error:
         db.session.rollback()

@@ -25,7 +25,7 @@ from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
 from portal.common.clock import LONDON, utcnow
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.mail.service import queue_mail
@@ -66,7 +66,7 @@ def get_placement(placement_id: int, *, lock: bool = False) -> Placement:
         query = query.with_for_update()
     placement = db.session.scalar(query)
     if placement is None:
-        raise LookupError(placement_id)
+        raise NotFound(placement_id)
     return placement
 
 

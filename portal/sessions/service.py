@@ -31,7 +31,7 @@ from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
 from portal.common.clock import LONDON, as_utc, utcnow
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.jobs.service import cancel_topic, enqueue, move_topic
@@ -84,13 +84,13 @@ def london_date(at: datetime) -> date:
 
 
 def get_session(session_id: int, *, lock: bool = False) -> Session:
-    """A session in the current scope (its authority's, or a host group), or LookupError."""
+    """A session in the current scope (its authority's, or a host group), or NotFound."""
     query = select(Session).where(Session.id == session_id)
     if lock:
         query = query.with_for_update()
     session = db.session.scalar(query)
     if session is None:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     return session
 
 
@@ -945,7 +945,7 @@ def book_seat(*, actor: User, tenant: Tenant, session_id: int, participant_id: i
         raise RuleError("You can only book a seat for yourself", "participant")
     session = get_session(session_id, lock=True)  # one booking of this session at a time
     if not session.is_group:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     _require_open(session, "book")
     _lock_people([participant.id])
     place = db.session.scalar(
@@ -981,7 +981,7 @@ def leave_seat(*, actor: User, tenant: Tenant, session_id: int, participant_id: 
     """Give up a seat (or a waiting-list place); a freed seat goes to the next in line."""
     session = get_session(session_id, lock=True)
     if not session.is_group:
-        raise LookupError(session_id)
+        raise NotFound(session_id)
     _require_open(session, "change")
     place = db.session.scalar(
         select(Place).where(
@@ -1165,7 +1165,7 @@ def add_exception(
 def remove_exception(user: User, exception_id: int) -> None:
     away = db.session.get(Exception_, exception_id)
     if away is None or away.user_id != user.id:
-        raise LookupError(exception_id)
+        raise NotFound(exception_id)
     db.session.delete(away)
 
 
