@@ -420,3 +420,26 @@ def test_healthz_and_operations_say_when_redis_is_down(app, world, login_as):
     page = login_as(world["centre_admin"], down.test_client()).get("/admin/operations/")
     assert page.status_code == 200
     assert "Redis cannot be reached" in page.get_data(as_text=True)
+
+
+def test_finding_a_job_walks_the_packages_once(monkeypatch):
+    """spec() runs on every enqueue, relay and run: package discovery happens once."""
+    import pkgutil
+
+    from portal.jobs import registry
+
+    walks = []
+    real = pkgutil.walk_packages
+
+    def counting(path=None, prefix="", *args, **kwargs):
+        if prefix == "portal.":  # the top-level walk (it recurses into subpackages)
+            walks.append(1)
+        return real(path, prefix, *args, **kwargs)
+
+    monkeypatch.setattr(pkgutil, "walk_packages", counting)
+    monkeypatch.setattr(registry, "_loaded", False)
+    for _ in range(3):
+        assert registry.spec("mail.send").queue == "mail"
+    with pytest.raises(LookupError):
+        registry.spec("no.such.job")
+    assert len(walks) == 1

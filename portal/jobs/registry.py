@@ -48,15 +48,24 @@ def job(
 
 
 def spec(name: str) -> JobSpec:
-    load_jobs()
+    """The registered job ``name``, or LookupError. Cheap: on every enqueue, relay and run."""
+    if name not in JOBS:
+        load_jobs()
     try:
         return JOBS[name]
     except KeyError:
         raise LookupError(f"no job is registered as {name!r}") from None
 
 
+_loaded = False
+
+
 def load_jobs() -> None:
-    """Import every feature's jobs module so their jobs are registered."""
+    """Import every feature's jobs module so their jobs are registered: once per process
+    (walking the packages costs milliseconds, and spec() runs on every enqueue)."""
+    global _loaded
+    if _loaded:
+        return
     import importlib
     import pkgutil
 
@@ -65,3 +74,4 @@ def load_jobs() -> None:
     for module in pkgutil.walk_packages(portal.__path__, "portal."):
         if module.name.endswith(".jobs") and module.name != "portal.jobs":
             importlib.import_module(module.name)
+    _loaded = True
