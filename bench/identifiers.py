@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.identifiers [--data tests/data/identifier_examples.jsonl]
 
-Runs ``portal.boards.identifiers.find_identifiers`` on every example and prints
+Runs ``portal.identifiers.find_identifiers`` on every example and prints
 precision and recall, at the example level (an example is positive if it
 should have any finding at all) and for each kind (the kinds found in an
 example against the kinds it is labelled with), then lists every false
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.boards.identifiers import KINDS, Finding, find_identifiers
+from portal.identifiers import KINDS, Finding, find_identifiers
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "identifier_examples.jsonl"

@@ -1,4 +1,4 @@
-"""Tests for ``portal.boards.identifiers``: details that could identify a child or family.
+"""Tests for ``portal.identifiers``: details that could identify a child or family.
 
 The module is pure (no database, no network), so these tests replace the suite's
 autouse ``db`` fixture. Three layers:
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.identifiers import load_examples, measure
-from portal.boards.identifiers import KINDS, Finding, find_identifiers, nhs_number_is_valid
+from portal.identifiers import KINDS, Finding, find_identifiers, nhs_number_is_valid
 
 
 @pytest.fixture(autouse=True)

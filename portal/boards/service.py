@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
-from portal.boards.identifiers import Finding, find_identifiers
 from portal.boards.markdown import excerpt, plain_text
 from portal.boards.models import (
     Board,
@@ -43,6 +42,7 @@ from portal.boards.models import (
 from portal.common.clock import LONDON, as_utc, utcnow
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
+from portal.identifiers import Finding, find_identifiers
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.tenants.models import Cohort, Tenant
