@@ -3,6 +3,7 @@ calendars. The slot rules themselves are unit-tested in test_slots.py."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date, time, timedelta
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal import tenancy
 from portal.accounts.models import Membership, Role
-from portal.common.clock import LONDON, as_utc
+from portal.common.clock import LONDON, as_utc, frozen_at
 from portal.errors import RuleError
 from portal.extensions import db as _db
 from portal.jobs.models import OutboxMessage, OutboxStatus
@@ -363,18 +364,38 @@ def group(world, *, start=None, hours=2, seats=10, per_authority=None, repeat="n
         return [s.id for s in created]
 
 
-def test_a_weekly_series_keeps_its_london_time_across_a_clock_change(visits):
-    # Find the next clock change and start a weekly series three weeks before it.
+def _series_across_the_next_clock_change(weeks: int) -> date:
+    """A weekday from which a weekly series of ``weeks`` crosses the next clock change
+    with no occurrence on a weekend or bank holiday (Good Friday is always near one)."""
     day, offset = working_day(), None
     while True:
         now_offset = at(day, "10:00").astimezone(LONDON).utcoffset()
         if offset is not None and now_offset != offset:
             break
-        offset, day = now_offset, day + timedelta(days=7)
-    first = day - timedelta(days=21)
-    while bank_holiday(first) or first < working_day():
-        first += timedelta(days=7)
-    ids = group(visits, start=at(first, "10:00"), repeat="weekly", count=6)
+        offset, day = now_offset, day + timedelta(days=1)
+    change = day
+    first = max(working_day(), change - timedelta(weeks=weeks - 1))
+    while True:
+        dates = [first + timedelta(weeks=n) for n in range(weeks)]
+        if dates[-1] >= change and not any(d.weekday() >= 5 or bank_holiday(d) for d in dates):
+            return first
+        first += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        None,  # the suite's clock
+        date(2027, 3, 2),  # a Tuesday: the old test's third date was Good Friday
+        date(2027, 3, 5),  # a Friday, the same
+        date(2027, 9, 14),  # before the autumn change
+    ],
+)
+def test_a_weekly_series_keeps_its_london_time_across_a_clock_change(visits, today):
+    frozen = frozen_at(local(today, time(9, 0))) if today else contextlib.nullcontext()
+    with frozen:
+        first = _series_across_the_next_clock_change(weeks=6)
+        ids = group(visits, start=at(first, "10:00"), repeat="weekly", count=6)
     times = [as_utc(load(i).starts_at).astimezone(LONDON) for i in ids]
     assert {t.strftime("%H:%M") for t in times} == {"10:00"}
     assert len({t.utcoffset() for t in times}) == 2  # it really crossed a change
@@ -456,8 +477,16 @@ def test_cancelling_a_group_reaches_every_authoritys_reminders(visits):
     statuses = {r.status for r in outbox(f"session:{session_id}:reminders")}
     assert statuses == {OutboxStatus.CANCELLED}
     with tenancy.system_scope():
-        told = set(_db.session.scalars(select(Notification.user_id)))
-    assert visits["participant_b"].id in told
+        told = _db.session.execute(select(Notification.user_id, Notification.text)).all()
+        mailed = _db.session.scalars(
+            select(MailMessage.body_text).where(
+                MailMessage.recipient == visits["participant_b"].email
+            )
+        ).all()
+    cancelled = {user_id for user_id, text in told if text.startswith("Cancelled")}
+    # Both authorities' seat holders hear of the cancellation itself, not just the booking.
+    assert {visits["participant_a"].id, visits["participant_b"].id} <= cancelled
+    assert any("Room flooded" in body for body in mailed)
 
 
 # --- Calendars --------------------------------------------------------------------------------

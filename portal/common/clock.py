@@ -30,6 +30,11 @@ def today() -> date:
     return utcnow().astimezone(LONDON).date()
 
 
+def london_date(at: datetime) -> date:
+    """The London date of a UTC instant."""
+    return as_utc(at).astimezone(LONDON).date()
+
+
 def set_clock(at: datetime | None) -> None:
     """Make the clock read ``at`` now (and tick on from there); None: the real clock."""
     global _frozen

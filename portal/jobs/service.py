@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
+from portal import tenancy
 from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.jobs.models import OutboxMessage, OutboxStatus
@@ -76,3 +77,31 @@ def move_topic(topic: str, run_at: datetime) -> int:
         row.run_at = run_at
         row.status = OutboxStatus.PENDING
     return len(rows)
+
+
+def _owners(topic: str) -> list[int | None]:
+    """The authorities (None: the host) owning unfinished work about ``topic``."""
+    return tenancy.values_across(
+        select(OutboxMessage.tenant_id)
+        .where(_about(topic), OutboxMessage.status.in_(OPEN))
+        .distinct()
+    )
+
+
+def cancel_topic_everywhere(topic: str) -> int:
+    """:func:`cancel_topic` for work owned by any authority (a group session's reminders
+    belong to each seat holder's): each authority's rows are cancelled in its own scope."""
+    cancelled = 0
+    for tenant_id in _owners(topic):
+        with tenancy.writing_as(tenant_id):
+            cancelled += cancel_topic(topic)
+    return cancelled
+
+
+def move_topic_everywhere(topic: str, run_at: datetime) -> int:
+    """:func:`move_topic` for work owned by any authority, each in its own scope."""
+    moved = 0
+    for tenant_id in _owners(topic):
+        with tenancy.writing_as(tenant_id):
+            moved += move_topic(topic, run_at)
+    return moved

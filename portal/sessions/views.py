@@ -1,0 +1,84 @@
+"""The sessions people see: what they host, what they have a seat in, what their
+authority has on, the group sessions open for booking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.sessions.models import BUSY, Place, PlaceStatus, Session
+from portal.tenants.models import Tenant
+
+
+def _loaded(query):
+    return query.options(
+        selectinload(Session.host),
+        selectinload(Session.tenant),
+        selectinload(Session.places).selectinload(Place.participant),
+    )
+
+
+def hosted_by(user: User, first: datetime, last: datetime) -> list[Session]:
+    """Sessions the user leads, across the authorities in scope (and host groups)."""
+    return list(
+        db.session.scalars(
+            _loaded(select(Session))
+            .where(Session.host_id == user.id, Session.starts_at < last, Session.ends_at > first)
+            .order_by(Session.starts_at)
+        )
+    )
+
+
+def attended_by(
+    user: User, first: datetime | None = None, last: datetime | None = None
+) -> list[Session]:
+    """Sessions the participant has a place in (booked or waiting)."""
+    query = (
+        _loaded(select(Session))
+        .join(Place, Place.session_id == Session.id)
+        .where(Place.participant_id == user.id, Place.status != PlaceStatus.CANCELLED)
+    )
+    if first is not None:
+        query = query.where(Session.ends_at > first)
+    if last is not None:
+        query = query.where(Session.starts_at < last)
+    return list(db.session.scalars(query.order_by(Session.starts_at)))
+
+
+def authority_sessions(tenant: Tenant, first: datetime, last: datetime) -> list[Session]:
+    """The authority's one-to-one sessions, and group sessions its people have places in."""
+    has_place = select(Place.id).where(
+        Place.session_id == Session.id,
+        Place.tenant_id == tenant.id,
+        Place.status != PlaceStatus.CANCELLED,
+    )
+    return list(
+        db.session.scalars(
+            _loaded(select(Session))
+            .where(
+                or_(Session.tenant_id == tenant.id, has_place.exists()),
+                Session.starts_at < last,
+                Session.ends_at > first,
+            )
+            .order_by(Session.starts_at)
+        )
+    )
+
+
+def upcoming_groups(first: datetime, *, limit: int = 100) -> list[Session]:
+    return list(
+        db.session.scalars(
+            _loaded(select(Session))
+            .where(
+                Session.tenant_id.is_(None),
+                Session.status.in_(BUSY),
+                Session.starts_at >= first,
+            )
+            .order_by(Session.starts_at)
+            .limit(limit)
+        )
+    )
