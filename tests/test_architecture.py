@@ -12,15 +12,13 @@ from pathlib import Path
 PORTAL = Path(__file__).resolve().parents[1] / "portal"
 
 # Infrastructure that spans every authority by nature may use system_scope: the outbox
-# relay and embedded runner, the operations view, CLI commands, demo data. Feature code
+# relay and embedded runner, CLI commands, demo data. Feature code
 # uses tenancy.read_across / values_across / writing_as instead.
 SYSTEM_SCOPE_ALLOWED = {
     "tenancy.py",
     "demo.py",
     "jobs/relay.py",
     "jobs/embedded.py",
-    "jobs/operations.py",
-    "jobs/routes.py",
     "tenants/cli.py",
 }
 

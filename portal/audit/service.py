@@ -58,8 +58,7 @@ def search_events(
     *, action: str | None = None, tenant_id: int | None = None, actor_email: str | None = None
 ) -> Select:
     """The audit log, newest first, filtered; a select for pagination."""
-    from portal.accounts.models import User
-
+    users = db.metadata.tables["users"]  # audit sits below accounts: the table, not the model
     query = (
         select(AuditEvent)
         .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.tenant))
@@ -73,7 +72,7 @@ def search_events(
         in_range = 0 < tenant_id <= _MAX_ID
         query = query.where((AuditEvent.tenant_id == tenant_id) if in_range else false())
     if actor_email:
-        query = query.join(User, AuditEvent.actor_id == User.id).where(
-            User.email == _storable(actor_email.strip().lower())
+        query = query.join(users, AuditEvent.actor_id == users.c.id).where(
+            users.c.email == _storable(actor_email.strip().lower())
         )
     return query

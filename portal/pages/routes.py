@@ -30,7 +30,7 @@ def privacy():
 @bp.get("/healthz")
 def healthz():
     """For load balancers and monitoring: database, Redis and worker state as JSON."""
-    from portal.jobs.operations import health
+    from portal.admin.background import health
 
     return health()
 

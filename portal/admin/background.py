@@ -12,6 +12,7 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
+from portal import tenancy
 from portal.audit.service import record
 from portal.common.clock import as_utc, utcnow
 from portal.errors import RuleError
@@ -69,14 +70,15 @@ class Snapshot:
 
 
 def outbox_state() -> tuple[dict[str, int], datetime | None]:
-    """Counts by status and the oldest unfinished row's due time (caller sets the scope)."""
+    """Counts by status and the oldest unfinished row's due time, across every authority
+    (counts and a time only)."""
     counts = {
         status.value: count
-        for status, count in db.session.execute(
+        for status, count in tenancy.read_across(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         )
     }
-    oldest = db.session.scalar(
+    (oldest,) = tenancy.values_across(
         select(func.min(OutboxMessage.run_at)).where(
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.RELAYED]),
             OutboxMessage.run_at <= utcnow(),
@@ -192,10 +194,7 @@ def health() -> tuple[dict, int]:
         report["database"] = "unavailable"
         report["status"] = "unavailable"
         return report, 503
-    from portal import tenancy
-
-    with tenancy.system_scope():  # counts only, across every authority
-        counts, oldest = outbox_state()
+    counts, oldest = outbox_state()
     report["outbox"] = {
         "waiting": counts.get("pending", 0) + counts.get("relayed", 0),
         "failed": counts.get("failed", 0),

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from portal import tenancy
 from portal.accounts.models import Role
+from portal.admin import background
 from portal.auth import roles_required
 from portal.errors import RuleError
 from portal.extensions import db, htmx
-from portal.jobs import operations
 
 bp = Blueprint("operations", __name__, url_prefix="/admin/operations")
 admin_only = roles_required(Role.CENTRE_ADMIN)
@@ -20,34 +19,32 @@ admin_only = roles_required(Role.CENTRE_ADMIN)
 @admin_only
 def index():
     # Background work spans every authority; the admin's scope is all of them.
-    with tenancy.system_scope():
-        state = operations.snapshot()
-        template = "operations/_status.html" if htmx else "operations/index.html"
-        return render_template(template, state=state, form=FlaskForm())
+    state = background.snapshot()
+    template = "operations/_status.html" if htmx else "operations/index.html"
+    return render_template(template, state=state, form=FlaskForm())
 
 
 def _act(action, outbox_id: int, done: str):
     form = FlaskForm()
     if form.validate_on_submit():
-        with tenancy.system_scope():
-            try:
-                row = action(outbox_id)
-            except RuleError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-            else:
-                db.session.commit()
-                flash(f"{done}: {row.job} (job {row.id})", "success")
+        try:
+            row = action(outbox_id)
+        except RuleError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{done}: {row.job} (job {row.id})", "success")
     return redirect(url_for("operations.index"))
 
 
 @bp.post("/jobs/<int:outbox_id>/retry")
 @admin_only
 def retry(outbox_id: int):
-    return _act(operations.retry_failed, outbox_id, "Retrying")
+    return _act(background.retry_failed, outbox_id, "Retrying")
 
 
 @bp.post("/jobs/<int:outbox_id>/discard")
 @admin_only
 def discard(outbox_id: int):
-    return _act(operations.discard_failed, outbox_id, "Discarded")
+    return _act(background.discard_failed, outbox_id, "Discarded")
