@@ -68,10 +68,12 @@ def load_jobs() -> None:
         return
     import importlib
     import pkgutil
+    from pathlib import Path
 
-    import portal
-
-    for module in pkgutil.walk_packages(portal.__path__, "portal."):
+    # The package's folder, found without importing the package (whose factory imports
+    # every feature: the jobs layer must not depend on them).
+    root = str(Path(__file__).resolve().parents[1])
+    for module in pkgutil.walk_packages([root], "portal."):
         if module.name.endswith(".jobs") and module.name != "portal.jobs":
             importlib.import_module(module.name)
     _loaded = True
