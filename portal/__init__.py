@@ -85,12 +85,12 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
+    from portal.admin.background_routes import bp as operations_bp
     from portal.admin.routes import bp as admin_bp
     from portal.boards.routes import bp as boards_bp
     from portal.boards.routes import digest_bp
     from portal.boards.routes import host_bp as host_boards_bp
     from portal.host.routes import bp as host_bp
-    from portal.admin.background_routes import bp as operations_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.pages.routes import bp as pages_bp
     from portal.partner.routes import bp as partner_bp

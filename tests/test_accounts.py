@@ -12,6 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
+from portal import tenancy
 from portal.accounts import passwords, service
 from portal.accounts.models import Membership, Role, User
 from portal.audit.models import AuditEvent
@@ -864,3 +865,67 @@ def test_invitation_links_can_be_made_outside_a_request(app, world, system):
     assert (
         app.test_client().get(invitation.link.removeprefix("http://localhost")).status_code == 200
     )
+
+
+# --- Assignments, scope and participants ------------------------------------------------
+
+
+def memberships(system, user: User) -> set[int]:
+    db.session.expire_all()
+    with system():
+        return set(
+            db.session.scalars(select(Membership.tenant_id).where(Membership.user_id == user.id))
+        )
+
+
+def test_assignments_change_authorities_outside_the_scope_they_are_made_in(world, system):
+    """Each authority's membership is added or removed in that authority's own scope, so
+    the change works (and passes both locks) whatever the caller's scope covers."""
+    person, admin = world["host_practitioner"], world["centre_admin"]
+    with tenancy.scoped({world.a.id}):
+        service.set_assignments(person, [world.a.id, world.b.id], by=admin)
+        leaked = [
+            m for m in db.session.identity_map.values()
+            if isinstance(m, Membership) and m.tenant_id == world.b.id
+        ]  # fmt: skip
+        assert leaked == []  # nothing of the other authority stays in this scope's session
+        db.session.commit()
+    assert memberships(system, person) == {world.a.id, world.b.id}
+
+    with tenancy.scoped({world.b.id}):
+        service.set_assignments(person, [world.b.id], by=admin)  # removes a's, unseen here
+        db.session.commit()
+    assert memberships(system, person) == {world.b.id}
+
+    with tenancy.scoped({world.a.id}):
+        assert service.tenant_ids_for(person) == [world.b.id]  # read across every authority
+    service.set_assignments(person, [], by=admin)  # no scope at all: a CLI command
+    db.session.commit()
+    assert memberships(system, person) == set()
+    changes = events(system, "user.assignments_changed")
+    assert [e.details["tenants"] for e in changes] == [sorted([world.a.id, world.b.id]),
+                                                      [world.b.id], []]  # fmt: skip
+
+
+def test_only_host_staff_below_admin_are_assigned(world, system):
+    for key in ("participant_a", "partner_manager_a", "centre_admin"):
+        with pytest.raises(RuleError, match="Only host practitioners"):
+            service.set_assignments(world[key], [world.b.id], by=world["centre_admin"])
+    assert memberships(system, world["participant_a"]) == {world.a.id}
+
+
+def test_active_participants_of_an_authority(world, system):
+    with system():
+        early = UserFactory(role=Role.PARTICIPANT, name="Abe Early")
+        gone = UserFactory(role=Role.PARTICIPANT, name="Ivo Inactive", active=False)
+        for person in (early, gone):
+            db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
+        db.session.commit()
+    with tenancy.scoped({world.a.id}):
+        found = service.active_participants(world.a.id)
+        assert [u.id for u in found] == [early.id, world["participant_a"].id]  # by name
+        assert service.active_participant(world.a.id, early.id).id == early.id
+        for other in (gone, world["partner_manager_a"], world["participant_b"]):
+            assert service.active_participant(world.a.id, other.id) is None
+        assert service.active_participant(world.a.id, None) is None
+        assert service.active_participants(world.b.id) == []  # outside the scope: nobody

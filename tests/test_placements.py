@@ -410,3 +410,51 @@ def test_the_lead_approves_from_the_list_with_htmx_and_sees_a_refusal_in_the_row
     assert status(third) == S.REQUESTED
     # Without JavaScript the same button is a plain POST and a redirect.
     assert lead.post(f"/northbrook/placements/{third}/approve").status_code == 302
+
+
+def test_places_taken_count_every_authority_without_loading_their_placements(world):
+    lead = world["service_lead"]
+    with tenancy.system_scope():
+        _db.session.add(Membership(user_id=lead.id, tenant_id=world.b.id))
+        _db.session.commit()
+    ours = request(world, start=1, end=5)
+    theirs = request(world, tenant_key="b", start=3, end=8)
+    act(world, service.approve_placement, ours, lead=lead)
+    act(world, service.approve_placement, theirs, lead=lead, tenant_key="b")
+    for obj in list(_db.session.identity_map.values()):
+        if isinstance(obj, Placement):
+            _db.session.expunge(obj)
+    with tenancy.scoped({world.a.id}):
+        taken = service.daily_places_taken(world.service.id, days(1), days(9))
+        loaded = [o for o in _db.session.identity_map.values() if isinstance(o, Placement)]
+    assert [taken[days(n)] for n in range(1, 10)] == [1, 1, 2, 2, 2, 1, 1, 1, 0]
+    assert loaded == []  # dates only: no placement of either authority was loaded
+    with tenancy.scoped({world.a.id}):
+        assert service.daily_places_taken(world.service.id, days(3), days(3), excluding=ours) == {
+            days(3): 1
+        }
+
+
+def test_the_pages_show_what_the_service_finds(world, login_as):
+    from tests.factories import HostServiceFactory
+
+    with tenancy.system_scope():
+        people = [("Ada Active", world.a, True), ("Ivo Inactive", world.a, False),
+                  ("Bea Elsewhere", world.b, True)]  # fmt: skip
+        for name, tenant, active in people:
+            person = UserFactory(role=Role.PARTICIPANT, name=name, active=active)
+            _db.session.add(Membership(user_id=person.id, tenant_id=tenant.id))
+        HostServiceFactory(name="Youth Offending Team", kind="Youth justice")
+        _db.session.commit()
+    manager = login_as(world["partner_manager_a"])
+    form = manager.get("/northbrook/placements/new").text
+    assert "Ada Active" in form and "Ivo Inactive" not in form and "Bea Elsewhere" not in form
+    pid = request(world)
+    assert f"/northbrook/placements/{pid}" in manager.get("/northbrook/placements/").text
+    catalogue = manager.get("/northbrook/placements/services?kind=Youth+justice").text
+    assert "Youth Offending Team" in catalogue and world.service.name not in catalogue
+    assert "No services match" in manager.get("/northbrook/placements/services?kind=Nope").text
+    lead = login_as(world["service_lead"])
+    assert f'id="request-{pid}"' in lead.get("/host/placements").text
+    assert lead.get(f"/host/services/{world.service.id}/capacity").status_code == 200
+    assert lead.get("/host/services/999999/capacity").status_code == 404

@@ -15,7 +15,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, select
 
 from portal import tenancy
 from portal.accounts.models import HOST_ROLES, PARTNER_ROLES, Membership, Role, User, new_stamp
@@ -68,12 +68,9 @@ def tenant_ids_for(user: User) -> list[int]:
     """The authorities ``user`` may see: their own, the ones they work with, or (admins) all."""
     if user.role == Role.CENTRE_ADMIN:
         return tenancy.all_tenant_ids()
-    # Reading someone's memberships is how their scope is found, so it is the
-    # one look-up made across every tenant.
-    with tenancy.system_scope():
-        return list(
-            db.session.scalars(select(Membership.tenant_id).where(Membership.user_id == user.id))
-        )
+    # Reading someone's memberships is how their scope is found, so it is read across
+    # every tenant (the ids only).
+    return tenancy.values_across(select(Membership.tenant_id).where(Membership.user_id == user.id))
 
 
 @contextmanager
@@ -373,16 +370,21 @@ def set_assignments(user: User, tenant_ids: Iterable[int], *, by: User) -> None:
     if user.role not in HOST_ROLES or user.role == Role.CENTRE_ADMIN:
         raise RuleError("Only host practitioners, leads and facilitators are assigned")
     wanted = set(tenant_ids)
-    with tenancy.system_scope():
-        current = {
-            m.tenant_id: m
-            for m in db.session.scalars(select(Membership).where(Membership.user_id == user.id))
-        }
-        for tenant_id in wanted - current.keys():
+    # Memberships belong to their authority: the ids are read across every authority,
+    # and each authority's membership is added or removed in that authority's scope.
+    current = set(
+        tenancy.values_across(select(Membership.tenant_id).where(Membership.user_id == user.id))
+    )
+    for tenant_id in sorted(wanted - current):
+        with tenancy.writing_as(tenant_id):
             db.session.add(Membership(user_id=user.id, tenant_id=tenant_id))
-        for tenant_id in current.keys() - wanted:
-            db.session.delete(current[tenant_id])
-        db.session.flush()
+    for tenant_id in sorted(current - wanted):
+        with tenancy.writing_as(tenant_id):
+            db.session.execute(
+                delete(Membership).where(
+                    Membership.user_id == user.id, Membership.tenant_id == tenant_id
+                )
+            )
     record(
         "user.assignments_changed",
         obj=user,
@@ -407,6 +409,30 @@ def tenant_people(tenant: Tenant) -> list[User]:
             .order_by(User.role.desc(), User.name)
         )
     )
+
+
+def active_participants_query(tenant_id: int) -> Select:
+    """The active participants of an authority, as a ``select(User)`` to narrow further
+    (``.where(User.id == ...)``), order, or use as a subquery (``.with_only_columns(User.id)``).
+
+    In the current tenant scope, like every membership query: an authority outside it
+    has no participants here.
+    """
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id, User.role == Role.PARTICIPANT, User.active)
+    )
+
+
+def active_participants(tenant_id: int) -> list[User]:
+    """The active participants of an authority, by name."""
+    return list(db.session.scalars(active_participants_query(tenant_id).order_by(User.name)))
+
+
+def active_participant(tenant_id: int, user_id: int | None) -> User | None:
+    """``user_id`` if they are an active participant of the authority, else None."""
+    return db.session.scalar(active_participants_query(tenant_id).where(User.id == (user_id or 0)))
 
 
 def tenant_person(tenant: Tenant, user_id: int) -> User | None:

@@ -12,18 +12,14 @@ the lead's list of requests update in place.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
 
-from portal.accounts.models import HOST_ROLES, Membership, Role, User
+from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
-from portal.host.models import Borough, HostService
+from portal.host.models import Borough
 from portal.placements import service
 from portal.placements.forms import (
     ActionForm,
@@ -34,13 +30,12 @@ from portal.placements.forms import (
     RequestPlacementForm,
     ServiceFilterForm,
 )
-from portal.placements.models import OPEN, Placement, PlacementStatus
-from portal.web import form_error, htmx_swap
+from portal.placements.models import Placement, PlacementStatus
+from portal.web import apply_change, htmx_swap
 
 bp = Blueprint("placements", __name__, url_prefix="/<tenant_slug>/placements")
 host_bp = Blueprint("host_placements", __name__, url_prefix="/host")
 
-S = PlacementStatus
 EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
 STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
 CALENDAR_WEEKS = 13
@@ -52,70 +47,35 @@ def add_tenant_slug(endpoint, values):
         values["tenant_slug"] = g.tenant.slug
 
 
-def _with_people(query):
-    return query.options(
-        selectinload(Placement.participant),
-        selectinload(Placement.service),
-        selectinload(Placement.requested_by),
-    )
-
-
 def _placement(placement_id: int) -> Placement:
-    """Load-or-404 within the tenant, then authorise: participants see only their own."""
-    placement = db.session.scalar(
-        _with_people(select(Placement)).where(
-            Placement.id == placement_id, Placement.tenant_id == g.tenant.id
-        )
-    )
+    """Load-or-404 within the tenant; participants see only their own."""
+    placement = service.placement_for(g.tenant, current_user, placement_id)
     if placement is None:
         abort(404)
-    if current_user.role == Role.PARTICIPANT and placement.participant_id != current_user.id:
-        abort(404)
     return placement
-
-
-NEEDS_ACTION = {
-    Role.PARTNER_MANAGER: (S.PROPOSED, S.APPROVED),
-    Role.SERVICE_LEAD: (S.REQUESTED, S.APPROVED),
-}
 
 
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index(tenant_slug: str):
-    query = _with_people(select(Placement)).where(Placement.tenant_id == g.tenant.id)
-    if current_user.role == Role.PARTICIPANT:
-        query = query.where(Placement.participant_id == current_user.id)
-    first = NEEDS_ACTION.get(current_user.role, ())
-    query = query.order_by(
-        case((Placement.status.in_(first), 0), else_=1) if first else Placement.id,
-        Placement.starts_on,
-    )
-    placements = db.session.scalars(query).all()
-    groups: dict[PlacementStatus, list[Placement]] = {}
-    for placement in placements:
-        groups.setdefault(placement.status, []).append(placement)
+    listed = service.tenant_placements(g.tenant, current_user)
     return render_template(
         "placements/index.html",
-        groups=groups,
-        needs_action=[p for p in placements if p.status in first],
+        groups=listed.groups,
+        needs_action=listed.needs_action,
         order=list(PlacementStatus),
     )
 
 
 def _request_form() -> RequestPlacementForm:
     form = RequestPlacementForm()
-    participants = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == g.tenant.id, User.role == Role.PARTICIPANT, User.active)
-        .order_by(User.name)
-    ).all()
+    choices = service.request_choices(g.tenant)
     form.participant.choices = [("", "Select a participant")] + [
-        (str(p.id), p.name) for p in participants
+        (str(p.id), p.name) for p in choices.participants
     ]
-    services = db.session.scalars(select(HostService).order_by(HostService.name)).all()
-    form.service.choices = [("", "Select a service")] + [(str(s.id), str(s)) for s in services]
+    form.service.choices = [("", "Select a service")] + [
+        (str(s.id), str(s)) for s in choices.services
+    ]
     if request.method == "GET" and request.args.get("service", "").isdigit():
         form.service.data = request.args["service"]
     return form
@@ -126,8 +86,8 @@ def _request_form() -> RequestPlacementForm:
 def new(tenant_slug: str):
     form = _request_form()
     if form.validate_on_submit():
-        try:
-            placement = service.request_placement(
+        placement = apply_change(
+            lambda: service.request_placement(
                 manager=current_user,
                 tenant=g.tenant,
                 participant_id=int(form.participant.data),
@@ -136,12 +96,10 @@ def new(tenant_slug: str):
                 ends_on=form.ends_on.data,
                 days_per_week=int(form.days_per_week.data),
                 learning_goals=form.learning_goals.data,
-            )
-        except RuleError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if placement is not None:
             flash("Request sent to the service lead", "success")
             return redirect(url_for("placements.detail", placement_id=placement.id))
     return render_template("placements/new.html", form=form)
@@ -156,8 +114,7 @@ def detail(tenant_slug: str, placement_id: int):
         placement=placement,
         leads=service.service_leads(placement.service_id, placement.tenant_id),
         form=ActionForm(),
-        is_lead=service.is_lead_of(current_user, placement.service_id)
-        or current_user.role == Role.CENTRE_ADMIN,
+        is_lead=service.can_decide(current_user, placement),
         can_check=service.can_confirm_checks(current_user, placement),
         checks=service.CHECKS,
         today=service.today(),
@@ -169,15 +126,7 @@ def _act(placement_id: int, apply, done: str):
     placement = _placement(placement_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        apply(placement)
-    except NotFound:
-        abort(404)
-    except RuleError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if apply_change(lambda: apply(placement)) is not None:
         flash(done, "success")
     return redirect(url_for("placements.detail", placement_id=placement_id))
 
@@ -272,16 +221,9 @@ def check(tenant_slug: str, placement_id: int, item: str):
 
 def _form_action(placement_id: int, form, template: str, apply, done: str, **context):
     placement = _placement(placement_id)
-    if form.validate_on_submit():
-        try:
-            apply(placement, form)
-        except RuleError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for("placements.detail", placement_id=placement_id))
+    if form.validate_on_submit() and apply_change(lambda: apply(placement, form), form=form):
+        flash(done, "success")
+        return redirect(url_for("placements.detail", placement_id=placement_id))
     return render_template(template, placement=placement, form=form, **context)
 
 
@@ -333,25 +275,20 @@ def evaluate(tenant_slug: str, placement_id: int):
 @roles_required(*STAFF)
 def services(tenant_slug: str):
     form = ServiceFilterForm(request.args)
-    all_services = db.session.scalars(
-        select(HostService).order_by(HostService.borough, HostService.name)
-    ).all()
+    catalogue = service.service_catalogue(
+        borough=form.borough.data, kind=form.kind.data, weeks=CALENDAR_WEEKS
+    )
     form.borough.choices = [("", "Any borough")] + [(b.name, b.value) for b in Borough]
-    form.kind.choices = [("", "Any kind of work")] + [
-        (k, k) for k in sorted({s.kind for s in all_services})
-    ]
-    form.validate()
-    shown = [
-        s for s in all_services
-        if (not form.borough.data or s.borough.name == form.borough.data)
-        and (not form.kind.data or s.kind == form.kind.data)
-    ]  # fmt: skip
-    start = service.today()
-    end = start + timedelta(weeks=CALENDAR_WEEKS)
-    room = {s.id: service.free_days(s, start, end) for s in shown}
+    form.kind.choices = [("", "Any kind of work")] + [(k, k) for k in catalogue.kinds]
+    form.validate()  # marks a filter value that is not on offer
     template = "placements/_services.html" if htmx_swap() else "placements/services.html"
     return render_template(
-        template, form=form, services=shown, room=room, weeks=CALENDAR_WEEKS, start=start
+        template,
+        form=form,
+        services=catalogue.services,
+        room=catalogue.room,
+        weeks=CALENDAR_WEEKS,
+        start=catalogue.start,
     )
 
 
@@ -362,16 +299,11 @@ def services(tenant_slug: str):
 @roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
 def lead_index():
     """Requests waiting for the lead's service, across the authorities they work with."""
-    query = _with_people(select(Placement)).options(selectinload(Placement.tenant))
-    if current_user.role == Role.SERVICE_LEAD:
-        query = query.where(Placement.service_id == current_user.host_service_id)
-    placements = db.session.scalars(
-        query.where(Placement.status.in_(list(OPEN))).order_by(Placement.starts_on)
-    ).all()
+    listed = service.lead_requests(current_user)
     return render_template(
         "placements/lead_index.html",
-        waiting=[p for p in placements if p.status == S.REQUESTED],
-        current=[p for p in placements if p.status != S.REQUESTED],
+        waiting=listed.waiting,
+        current=listed.current,
         form=ActionForm(),
         service_id=current_user.host_service_id,
     )
@@ -381,13 +313,13 @@ def lead_index():
 @roles_required(*HOST_ROLES)
 def capacity(service_id: int):
     """The capacity calendar: a picture of the coming weeks, with a table behind it."""
-    host_service = db.first_or_404(select(HostService).where(HostService.id == service_id))
-    start = service.today() - timedelta(days=service.today().weekday())
-    weeks = []
-    room = service.service_room(host_service, start, start + timedelta(weeks=CALENDAR_WEEKS) -
-                                timedelta(days=1))  # fmt: skip
-    for index in range(CALENDAR_WEEKS):
-        weeks.append(room[index * 7 : index * 7 + 7])
+    try:
+        calendar = service.capacity_calendar(service_id, CALENDAR_WEEKS)
+    except NotFound:
+        abort(404)
     return render_template(
-        "placements/capacity.html", service=host_service, weeks=weeks, today=service.today()
+        "placements/capacity.html",
+        service=calendar.service,
+        weeks=calendar.weeks,
+        today=service.today(),
     )
