@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from portal.sessions.models import (
     Place,
     PlaceStatus,
     Session,
+    SessionKind,
     SessionStatus,
 )
 from portal.sessions.slots import local
@@ -96,7 +98,7 @@ def test_booking_a_taken_slot_shows_why_not_a_crash(visits, login_as):
 
         service.book_visit(
             actor=visits["participant_b"], tenant=visits.b,
-            participant_id=visits["participant_b"].id, kind=service.SessionKind.JOINT_VISIT,
+            participant_id=visits["participant_b"].id, kind=SessionKind.JOINT_VISIT,
             starts_at=as_utc(__import__("datetime").datetime.fromisoformat(unquote(start))),
             length_minutes=60, location="Online", host_id=visits["host_practitioner"].id,
         )  # fmt: skip
@@ -131,7 +133,7 @@ def _booked(world, tenant="a", day=None, clock="10:00"):
         session = service.book_visit(
             actor=world[f"participant_{tenant}"], tenant=tenant_obj,
             participant_id=world[f"participant_{tenant}"].id,
-            kind=service.SessionKind.JOINT_VISIT,
+            kind=SessionKind.JOINT_VISIT,
             starts_at=local(day or working_day(), time.fromisoformat(clock)), length_minutes=60,
             location="Online", host_id=world["host_practitioner"].id,
         )  # fmt: skip
@@ -187,7 +189,7 @@ def _seminar(world, *, seats: int) -> int:
     with tenancy.scoped(set()):
         start = local(working_day(), time(10))
         (group,) = service.create_group(
-            actor=world["facilitator"], kind=service.SessionKind.SEMINAR, title="Seminar",
+            actor=world["facilitator"], kind=SessionKind.SEMINAR, title="Seminar",
             starts_at=start, ends_at=start + timedelta(hours=2), location="Online", seats=seats,
         )  # fmt: skip
         _db.session.commit()
@@ -278,6 +280,73 @@ def test_availability_saves_and_rejects_bad_windows(visits, login_as):
     assert added.status_code == 302
     with tenancy.system_scope():
         assert _db.session.query(AvailabilityException).count() == 1
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would submit from the form posting to ``action``."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.select = action, False, None
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("action") == self.action
+        elif not self.inside:
+            return
+        elif tag == "select":
+            self.select = attrs["name"]
+            self.values.setdefault(self.select, "")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values[self.select] = attrs.get("value", "")
+        elif tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
+            self._input(attrs)
+
+    def _input(self, attrs):
+        if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+            self.values[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.inside = False
+
+
+def _form_values(html: str, action: str) -> dict[str, str]:
+    parser = _FormFields(action)
+    parser.feed(html)
+    return parser.values
+
+
+def test_a_refused_time_away_keeps_the_working_hours(visits, login_as):
+    host = visits["host_practitioner"]
+    client = login_as(host)
+    day, before = working_day(), working_day() - timedelta(days=1)
+    refused = client.post(
+        "/host/availability/away",
+        data={
+            "starts_on": [day.day, day.month, day.year],
+            "ends_on": [before.day, before.month, before.year],  # ends before it starts
+            "kind": "leave",
+        },
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "The last day must be the same as or after the first day" in html
+    shown = _form_values(html, "/host/availability")
+    for n in range(5):
+        assert (shown[f"day_{n}_starts"], shown[f"day_{n}_ends"]) == ("09:00", "17:00")
+    assert (shown["buffer_before"], shown["buffer_after"]) == ("30", "30")
+    # Saving the hours form as the page shows it keeps the host's hours.
+    assert client.post("/host/availability", data=shown).status_code == 302
+    with tenancy.system_scope():
+        windows = service.windows_for(host.id)
+        assert [(w.weekday, w.starts, w.ends) for w in windows] == [
+            (n, time(9), time(17)) for n in range(5)
+        ]
 
 
 def test_the_hosts_week_spans_authorities(visits, login_as):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -25,6 +25,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.accounts.models import Role
+from portal.common.clock import LONDON, as_utc
 from portal.placements.forms import DayMonthYearField, Needed
 from portal.sessions.models import GROUP_KINDS, ONE_TO_ONE_KINDS, ExceptionKind, SessionKind
 from portal.sessions.service import LENGTHS
@@ -100,6 +102,45 @@ class FindTimeForm(FlaskForm):
     )
     submit = SubmitField("Find times", widget=GovSubmitInput())
 
+    def offer_hosts(self, hosts) -> None:
+        """Offer each host, and "anyone in" each of their services."""
+        services = {h.host_service.id: h.host_service for h in hosts if h.host_service}
+        self.who.choices = (
+            [("", "Select a host or a service")]
+            + [
+                (f"service:{s.id}", f"Anyone in {s.name}")
+                for s in sorted(services.values(), key=lambda s: s.name)
+            ]
+            + [
+                (f"host:{h.id}", h.name + (f", {h.host_service.name}" if h.host_service else ""))
+                for h in hosts
+            ]
+        )
+
+    def chosen_hosts(self, hosts) -> tuple[list, int | None, int | None]:
+        """(hosts to search, host id, service id) for the "host:N" or "service:N" chosen."""
+        kind, _, raw = (self.who.data or "").partition(":")
+        if not raw.isdigit():
+            return [], None, None
+        if kind == "host":
+            return [h for h in hosts if h.id == int(raw)], int(raw), None
+        if kind == "service":
+            return [h for h in hosts if h.host_service_id == int(raw)], None, int(raw)
+        return [], None, None
+
+    @property
+    def minutes(self) -> timedelta:
+        return timedelta(minutes=int(self.length.data))
+
+
+def offer_participants(field, user, participants) -> None:
+    """A manager picks any of the authority's ``participants``; a participant is themselves."""
+    if user.role == Role.PARTICIPANT:
+        field.choices = [(str(user.id), user.name)]
+        field.data = str(user.id)
+    else:
+        field.choices = [("", "Select a participant")] + [(str(p.id), p.name) for p in participants]
+
 
 class BookForm(FlaskForm):
     location = SelectField(
@@ -156,6 +197,15 @@ class GroupTimeForm(FlaskForm):
     )
     ends = TimeSelect("End time")
 
+    def times(self) -> tuple[datetime | None, datetime | None]:
+        """The start and end as UTC times, or (None, None) while incomplete."""
+        from portal.sessions.slots import local
+
+        if self.starts_on.data is None or self.starts.time is None or self.ends.time is None:
+            return None, None
+        last_day = self.ends_on.data or self.starts_on.data
+        return local(self.starts_on.data, self.starts.time), local(last_day, self.ends.time)
+
 
 class MoveGroupForm(GroupTimeForm):
     reason = TextAreaField(
@@ -164,6 +214,21 @@ class MoveGroupForm(GroupTimeForm):
         validators=[Optional(), Length(max=500, message="Must be 500 characters or fewer")],
     )
     submit = SubmitField("Move the session", widget=GovSubmitInput())
+
+    def show(self, starts_at: datetime, ends_at: datetime) -> None:
+        """Fill the form with the session's current London times."""
+        start, end = as_utc(starts_at).astimezone(LONDON), as_utc(ends_at).astimezone(LONDON)
+        self.starts_on.data, self.starts.data = start.date(), f"{start:%H:%M}"
+        self.ends.data = f"{end:%H:%M}"
+        self.ends_on.data = end.date() if end.date() != start.date() else None
+
+    def keeps_length(self, length: timedelta) -> bool:
+        """A moved group session keeps its length (else: cancel it and create another)."""
+        starts_at, ends_at = self.times()
+        if starts_at and ends_at and ends_at - starts_at != length:
+            self.ends.errors.append("Keep the same length, or cancel and create a new session")
+            return False
+        return True
 
 
 class GroupForm(GroupTimeForm):
@@ -272,11 +337,32 @@ class SettingsForm(FlaskForm):
     day_4_ends = TimeSelect("Friday to", optional=True)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
+    @classmethod
+    def saved(cls, settings, windows) -> SettingsForm:
+        """The form showing the host's saved rules and working hours (not what was posted)."""
+        form = cls(formdata=None, obj=settings)
+        form.buffer_before.data = str(settings.buffer_before)
+        form.buffer_after.data = str(settings.buffer_after)
+        for window in windows:
+            if window.weekday < 5:
+                getattr(form, f"day_{window.weekday}_starts").data = f"{window.starts:%H:%M}"
+                getattr(form, f"day_{window.weekday}_ends").data = f"{window.ends:%H:%M}"
+        return form
+
     def day_fields(self):
         return [
             (WEEKDAYS[n], getattr(self, f"day_{n}_starts"), getattr(self, f"day_{n}_ends"))
             for n in range(5)
         ]
+
+    def windows(self) -> dict[int, tuple[time | None, time | None] | None]:
+        """Weekday -> (starts, ends) as entered, or None for a day not worked."""
+        windows = {}
+        for n in range(5):
+            starts = parse_time(getattr(self, f"day_{n}_starts").data)
+            ends = parse_time(getattr(self, f"day_{n}_ends").data)
+            windows[n] = None if starts is None and ends is None else (starts, ends)
+        return windows
 
 
 class ExceptionForm(FlaskForm):

@@ -1,0 +1,120 @@
+"""Read-only look-ups the session pages need: who may be chosen, which session a page
+shows, and what goes into a calendar feed. Nothing here changes anything; the rules of
+booking and changing sessions live in ``portal.sessions.service``.
+
+Every query runs in the caller's tenant scope, so another authority's rows are simply
+not found.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from portal.accounts.models import Membership, Role, User
+from portal.extensions import db
+from portal.sessions import service
+from portal.sessions.models import Place, PlaceStatus, Session
+from portal.sessions.slots import local
+from portal.tenants.models import Tenant
+
+
+def london_days(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """The UTC bounds of whole London days, from the start of ``first_day`` to the end
+    of ``last_day``."""
+    return local(first_day, time.min), local(last_day + timedelta(days=1), time.min)
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def _participants_of(tenant: Tenant):
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant.id, User.role == Role.PARTICIPANT, User.active)
+    )
+
+
+def authority_participants(tenant: Tenant) -> list[User]:
+    """The authority's active participants, by name."""
+    return list(db.session.scalars(_participants_of(tenant).order_by(User.name)))
+
+
+def authority_participant(tenant: Tenant, user_id: int | None) -> User | None:
+    """One of the authority's active participants, or None."""
+    return db.session.scalar(_participants_of(tenant).where(User.id == (user_id or 0)))
+
+
+# --- Which session a page shows --------------------------------------------------------------
+
+
+def host_session(session_id: int) -> Session | None:
+    """A session in the current scope (an authority's in scope, or a host group)."""
+    return db.session.scalar(select(Session).where(Session.id == session_id))
+
+
+def visible_session(session_id: int, *, viewer: User, tenant_id: int) -> Session | None:
+    """The session as someone on an authority's pages may see it, or None: the
+    authority's own sessions and every group session, and for a participant only their
+    own one-to-one sessions."""
+    session = host_session(session_id)
+    if session is None or session.tenant_id not in (None, tenant_id):
+        return None
+    if (
+        viewer.role == Role.PARTICIPANT
+        and not session.is_group
+        and all(p.participant_id != viewer.id for p in session.places)
+    ):
+        return None
+    return session
+
+
+def live_places(session: Session) -> list[Place]:
+    """The places in a session that are booked or waiting (not given up)."""
+    return [p for p in session.places if p.status != PlaceStatus.CANCELLED]
+
+
+def places_held(sessions: list[Session], user: User) -> dict[int, Place]:
+    """Session id -> the user's live place in it, for the sessions they have one in."""
+    return {
+        p.session_id: p
+        for s in sessions
+        for p in s.places
+        if p.participant_id == user.id and p.status != PlaceStatus.CANCELLED
+    }
+
+
+def reflect_board(tenant: Tenant | None, session: Session, place: Place | None):
+    """Where a participant who came to a visit is invited to reflect: their cohort's
+    first open board (the learning boards take it from there), or None.
+
+    This is the one place sessions reach up into boards, which the import-linter layers
+    contract refuses (it was in the old routes module too): boards should offer it."""
+    if place is None or session.is_group or tenant is None:
+        return None
+    from portal.boards.service import boards_for, today
+
+    open_boards = [b for b in boards_for(tenant) if not b.archived_on(today())]
+    cohort_wide = [b for b in open_boards if b.is_cohort_wide]
+    return (cohort_wide or open_boards or [None])[0]
+
+
+# --- Calendar feeds --------------------------------------------------------------------------
+
+
+def feed_entries(owner: User, tenant_ids: list[int], base_url: str) -> list[tuple[Session, str]]:
+    """Each session in the owner's calendar with the address of its page for them.
+
+    Run it in the owner's own scope (``tenant_ids``): host staff see a session on the
+    host pages, partner staff on their authority's (a group session: their home one's).
+    """
+    home = None if owner.is_host else (tenant_ids[0] if tenant_ids else None)
+
+    def where(session: Session) -> int | None:
+        return None if owner.is_host else (session.tenant_id or home)
+
+    return [
+        (s, base_url + service.session_path(s, where(s))) for s in service.calendar_sessions(owner)
+    ]
