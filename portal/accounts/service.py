@@ -455,3 +455,23 @@ def can_manage_person(manager: User, person: User) -> bool:
     if manager.role == Role.CENTRE_ADMIN:
         return True
     return manager.role == Role.PARTNER_MANAGER and person.role == Role.PARTICIPANT
+
+
+def partner_staff_counts() -> dict[int, int]:
+    """Partner managers and participants per authority in scope (the admin overview)."""
+    return dict(
+        db.session.execute(
+            select(Membership.tenant_id, func.count())
+            .join(User, User.id == Membership.user_id)
+            .where(User.role.in_(list(PARTNER_ROLES)))
+            .group_by(Membership.tenant_id)
+        ).all()
+    )
+
+
+def people_query(role: str | None = None):
+    """Everyone by name, optionally one role (an unknown role: everyone): for pagination."""
+    query = select(User).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    return query

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from portal.accounts import service
-from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Membership, Role, User
-from portal.audit.models import AuditEvent
-from portal.audit.service import search_events
+from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Role, User
+from portal.audit.service import event_actions, search_events
 from portal.auth import get_or_404, roles_required
-from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
+from portal.host.service import catalogue, save_service, services_by_name
 from portal.mail.models import MailMessage
+from portal.mail.service import mailbox_query
 from portal.people_forms import (
     ActiveForm,
     AdminInviteForm,
@@ -22,8 +21,9 @@ from portal.people_forms import (
     AuditFilterForm,
     RoleForm,
 )
-from portal.tenants.models import Cohort, Tenant
-from portal.web import form_error
+from portal.tenants.models import Tenant
+from portal.tenants.service import cohorts_newest_first, tenants_by_name
+from portal.web import apply_change
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,26 +31,14 @@ admin_only = roles_required(Role.CENTRE_ADMIN)
 PER_PAGE = 50
 
 
-def _tenants() -> list[Tenant]:
-    return db.session.scalars(select(Tenant).order_by(Tenant.name)).all()
-
-
 @bp.get("/")
 @admin_only
 def index():
-    member_counts = dict(
-        db.session.execute(
-            select(Membership.tenant_id, func.count())
-            .join(User, User.id == Membership.user_id)
-            .where(User.role.in_([Role.PARTNER_MANAGER, Role.PARTICIPANT]))
-            .group_by(Membership.tenant_id)
-        ).all()
-    )
     return render_template(
         "admin/index.html",
-        cohorts=db.session.scalars(select(Cohort).order_by(Cohort.year.desc())).all(),
-        tenants=_tenants(),
-        member_counts=member_counts,
+        cohorts=cohorts_newest_first(),
+        tenants=tenants_by_name(),
+        member_counts=service.partner_staff_counts(),
         role_counts=service.count_users_by_role(),
     )
 
@@ -59,19 +47,16 @@ def index():
 @admin_only
 def users():
     role = request.args.get("role")
-    query = select(User).order_by(User.name)
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == Role(role))
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(service.people_query(role), per_page=PER_PAGE, error_out=False)
     return render_template("admin/users.html", page=page, role=role, roles=ROLE_LABELS)
 
 
 def _invite_form() -> AdminInviteForm:
     form = AdminInviteForm()
-    tenants = _tenants()
+    tenants = tenants_by_name()
     form.tenant.choices = [("", "Select an authority")] + [(str(t.id), t.name) for t in tenants]
     form.works_with.choices = [(t.id, t.name) for t in tenants]
-    services = db.session.scalars(select(HostService).order_by(HostService.name)).all()
+    services = services_by_name()
     form.host_service.choices = [("", "None")] + [(str(s.id), str(s)) for s in services]
     return form
 
@@ -83,9 +68,9 @@ def invite():
     if form.validate_on_submit():
         role = Role(form.role.data)
         tenant = db.session.get(Tenant, int(form.tenant.data)) if form.tenant.data else None
-        works_with = [t for t in _tenants() if t.id in set(form.works_with.data or [])]
-        try:
-            invitation = service.invite_user(
+        works_with = [t for t in tenants_by_name() if t.id in set(form.works_with.data or [])]
+        invitation = apply_change(
+            lambda: service.invite_user(
                 inviter=current_user,
                 email=form.email.data,
                 name=form.name.data,
@@ -93,12 +78,10 @@ def invite():
                 tenant=tenant if role == Role.PARTNER_MANAGER else None,
                 works_with=works_with if role in HOST_ROLES else (),
                 host_service_id=int(form.host_service.data) if form.host_service.data else None,
-            )
-        except RuleError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if invitation:
             flash(f"Invitation sent to {invitation.user.email}", "success")
             return redirect(url_for("admin.user", user_id=invitation.user.id))
     return render_template("admin/invite.html", form=form)
@@ -111,7 +94,7 @@ def _user_forms(user: User) -> dict:
     if not role_form.is_submitted():
         role_form.role.data = user.role.value
     assignments = AssignmentsForm(prefix="assign")
-    assignments.works_with.choices = [(t.id, t.name) for t in _tenants()]
+    assignments.works_with.choices = [(t.id, t.name) for t in tenants_by_name()]
     if not assignments.is_submitted():
         assignments.works_with.data = service.tenant_ids_for(user)
     active = ActiveForm(prefix="active")
@@ -136,13 +119,8 @@ def _user_action(user_id: int, form_key: str, apply) -> str:
     forms = _user_forms(person)
     form = forms[form_key]
     if form.validate_on_submit():
-        try:
-            message = apply(person, form)
-        except RuleError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+        message = apply_change(lambda: apply(person, form), form=form)
+        if message:
             flash(message, "success")
             return redirect(url_for("admin.user", user_id=person.id))
     return render_template(
@@ -194,9 +172,8 @@ def _whole_number(value: str | None) -> int | None:
 @admin_only
 def audit():
     form = AuditFilterForm(request.args)
-    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
-    form.tenant.choices = [("", "Any authority")] + [(str(t.id), t.name) for t in _tenants()]
+    form.action.choices = [("", "Any action")] + [(a, a) for a in event_actions()]
+    form.tenant.choices = [("", "Any authority")] + [(str(t.id), t.name) for t in tenants_by_name()]
     form.validate()
     query = search_events(
         action=form.action.data or None,
@@ -210,8 +187,7 @@ def audit():
 @bp.get("/mailbox")
 @admin_only
 def mailbox():
-    query = select(MailMessage).order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(mailbox_query(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/mailbox.html", page=page)
 
 
@@ -229,9 +205,7 @@ def mail_message(message_id: int):
 def services():
     return render_template(
         "admin/services.html",
-        services=db.session.scalars(
-            select(HostService).order_by(HostService.borough, HostService.name)
-        ).all(),
+        services=catalogue(),
     )
 
 
@@ -240,15 +214,14 @@ def services():
 @admin_only
 def edit_service(service_id: int | None = None):
     from portal.host.forms import ServiceForm
-    from portal.host.service import save_service
 
     existing = get_or_404(HostService, service_id) if service_id else None
     form = ServiceForm(obj=existing)
     if existing is not None and not form.is_submitted():
         form.borough.data = existing.borough.name
     if form.validate_on_submit():
-        try:
-            saved = save_service(
+        saved = apply_change(
+            lambda: save_service(
                 existing,
                 actor=current_user,
                 name=form.name.data,
@@ -257,12 +230,10 @@ def edit_service(service_id: int | None = None):
                 office=form.office.data,
                 description=form.description.data,
                 capacity=form.capacity.data,
-            )
-        except RuleError as error:
-            db.session.rollback()
-            form_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if saved:
             flash(f"Saved {saved.name}", "success")
             return redirect(url_for("admin.services"))
     return render_template("admin/service.html", form=form, service=existing)

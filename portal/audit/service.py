@@ -76,3 +76,10 @@ def search_events(
             users.c.email == _storable(actor_email.strip().lower())
         )
     return query
+
+
+def event_actions() -> list[str]:
+    """The kinds of action the audit log holds (for its filter), in order."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )

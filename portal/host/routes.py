@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES
 from portal.auth import roles_required
-from portal.extensions import db
-from portal.host.models import HostService
+from portal.host.service import catalogue
 
 bp = Blueprint("host", __name__, url_prefix="/host")
 
@@ -27,9 +25,7 @@ def index():
         "host/index.html",
         coming_up=sessions.hosted_by(current_user, now, now + timedelta(days=7)),
         tenants=service.tenants_for(current_user),
-        services=db.session.scalars(
-            select(HostService).order_by(HostService.borough, HostService.name)
-        ).all(),
+        services=catalogue(),
     )
 
 

@@ -79,3 +79,14 @@ def _busiest_future_day(service: HostService):
     if not taken:
         return None
     return max(taken.items(), key=lambda item: item[1])
+
+
+def catalogue() -> list[HostService]:
+    """The host's services, by borough and name."""
+    return list(
+        db.session.scalars(select(HostService).order_by(HostService.borough, HostService.name))
+    )
+
+
+def services_by_name() -> list[HostService]:
+    return list(db.session.scalars(select(HostService).order_by(HostService.name)))

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from portal.accounts import service as accounts
 from portal.accounts.models import Role, User
-from portal.errors import RuleError
+from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.imports.models import ParticipantImport
 from portal.jobs.models import JobRun, JobRunStatus
@@ -205,3 +205,17 @@ def _finish(upload, run, manager, *, failed: bool, message: str, problems: list[
             tenant_id=upload.tenant_id,
         )
     db.session.commit()
+
+
+def import_run(tenant: Tenant, run_id: str) -> JobRun:
+    """One of the authority's participant imports (its progress), or NotFound."""
+    run = db.session.scalar(
+        select(JobRun).where(
+            JobRun.id == run_id,
+            JobRun.tenant_id == tenant.id,
+            JobRun.name == "imports.participants",
+        )
+    )
+    if run is None:
+        raise NotFound(run_id)
+    return run

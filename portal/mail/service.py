@@ -111,3 +111,8 @@ def send_message(message_id: int) -> bool:
     message.sent_at = utcnow()
     message.error = None
     return True
+
+
+def mailbox_query():
+    """The portal's kept email, newest first: a select for pagination."""
+    return select(MailMessage).order_by(MailMessage.created_at.desc(), MailMessage.id.desc())

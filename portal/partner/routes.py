@@ -5,29 +5,22 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
+from portal.common.routes import tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 from portal.imports import service as imports
-from portal.jobs.models import JobRun
 from portal.people_forms import ActiveForm, ImportParticipantsForm, InviteParticipantForm
 from portal.placements.service import placement_summary
 from portal.web import form_error
 
-bp = Blueprint("partner", __name__, url_prefix="/<tenant_slug>")
+bp = tenant_url_defaults(Blueprint("partner", __name__, url_prefix="/<tenant_slug>"))
 
 EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
 STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
-
-
-@bp.url_defaults
-def add_tenant_slug(endpoint, values):
-    if "tenant_slug" not in values and g.get("tenant") is not None:
-        values["tenant_slug"] = g.tenant.slug
 
 
 @bp.get("/")
@@ -155,12 +148,6 @@ def import_template(tenant_slug: str):
 @bp.get("/people/import/<run_id>")
 @roles_required(Role.PARTNER_MANAGER)
 def import_status(tenant_slug: str, run_id: str):
-    run = db.first_or_404(
-        select(JobRun).where(
-            JobRun.id == run_id,
-            JobRun.tenant_id == g.tenant.id,
-            JobRun.name == "imports.participants",
-        )
-    )
+    run = imports.import_run(g.tenant, run_id)
     template = "partner/_import_status.html" if htmx else "partner/import_status.html"
     return render_template(template, run=run)

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
+from portal.common.routes import tenant_url_defaults
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
 from portal.host.models import Borough
@@ -33,18 +34,12 @@ from portal.placements.forms import (
 from portal.placements.models import Placement, PlacementStatus
 from portal.web import apply_change, htmx_swap
 
-bp = Blueprint("placements", __name__, url_prefix="/<tenant_slug>/placements")
+bp = tenant_url_defaults(Blueprint("placements", __name__, url_prefix="/<tenant_slug>/placements"))
 host_bp = Blueprint("host_placements", __name__, url_prefix="/host")
 
 EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
 STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
 CALENDAR_WEEKS = 13
-
-
-@bp.url_defaults
-def add_tenant_slug(endpoint, values):
-    if "tenant_slug" not in values and g.get("tenant") is not None:
-        values["tenant_slug"] = g.tenant.slug
 
 
 def _placement(placement_id: int) -> Placement:

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from portal.accounts.models import Membership, Role, User
+from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.sessions import service
 from portal.sessions.models import Place, PlaceStatus, Session
@@ -24,27 +24,6 @@ def london_days(first_day: date, last_day: date) -> tuple[datetime, datetime]:
     """The UTC bounds of whole London days, from the start of ``first_day`` to the end
     of ``last_day``."""
     return local(first_day, time.min), local(last_day + timedelta(days=1), time.min)
-
-
-# --- People ----------------------------------------------------------------------------------
-
-
-def _participants_of(tenant: Tenant):
-    return (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant.id, User.role == Role.PARTICIPANT, User.active)
-    )
-
-
-def authority_participants(tenant: Tenant) -> list[User]:
-    """The authority's active participants, by name."""
-    return list(db.session.scalars(_participants_of(tenant).order_by(User.name)))
-
-
-def authority_participant(tenant: Tenant, user_id: int | None) -> User | None:
-    """One of the authority's active participants, or None."""
-    return db.session.scalar(_participants_of(tenant).where(User.id == (user_id or 0)))
 
 
 # --- Which session a page shows --------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Membership, Role, User
+from portal.accounts.service import active_participant
 from portal.common.clock import LONDON, as_utc, london_date, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
@@ -132,16 +133,7 @@ def offices() -> list[str]:
 
 def participant_of(tenant: Tenant, participant_id: int | None) -> User:
     """An active participant of the authority, or a refusal naming the field."""
-    participant = db.session.scalar(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            User.id == (participant_id or 0),
-            User.role == Role.PARTICIPANT,
-            User.active,
-            Membership.tenant_id == tenant.id,
-        )
-    )
+    participant = active_participant(tenant.id, participant_id)
     if participant is None:
         raise RuleError("Select a participant from your authority", "participant")
     return participant

@@ -331,3 +331,12 @@ def sync_tenants(directory: Path, *, limit: int | None = None) -> SyncReport:
         )
     db.session.flush()
     return report
+
+
+def tenants_by_name() -> list[Tenant]:
+    """Every partner authority, by name (the tenants table is not tenant-owned)."""
+    return list(db.session.scalars(select(Tenant).order_by(Tenant.name)))
+
+
+def cohorts_newest_first() -> list[Cohort]:
+    return list(db.session.scalars(select(Cohort).order_by(Cohort.year.desc())))

@@ -8,6 +8,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
+from portal.accounts.service import active_participants
 from portal.common.clock import as_utc
 from portal.sessions import queries, service
 from portal.sessions.forms import offer_participants
@@ -36,9 +37,7 @@ def host_session(session_id: int) -> Session:
 
 def participant_choices(field) -> None:
     """A manager picks any participant of the authority; a participant is themselves."""
-    people = (
-        [] if current_user.role == Role.PARTICIPANT else queries.authority_participants(g.tenant)
-    )
+    people = [] if current_user.role == Role.PARTICIPANT else active_participants(g.tenant.id)
     offer_participants(field, current_user, people)
 
 

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.accounts.service import active_participant
 from portal.auth import roles_required
 from portal.common.clock import LONDON
-from portal.sessions import queries, service
+from portal.sessions import service
 from portal.sessions.forms import BookForm, FindTimeForm
 from portal.sessions.models import SessionKind
 from portal.sessions.routes import bp
@@ -54,7 +55,7 @@ def _free_times(form: FindTimeForm, hosts: list, days: dict) -> tuple[list, list
     participant_id = int(form.participant.data)
     if not chosen:
         form.who.errors.append("Select a host or a service")
-    elif queries.authority_participant(g.tenant, participant_id) is None:
+    elif active_participant(g.tenant.id, participant_id) is None:
         form.participant.errors.append("Select a participant from your authority")
     else:
         found = service.find_slots(
@@ -135,6 +136,6 @@ def book(tenant_slug: str):
         start=start.astimezone(LONDON),
         end=(start + search.minutes).astimezone(LONDON),
         hosts=chosen,
-        participant=queries.authority_participant(g.tenant, int(search.participant.data)),
+        participant=active_participant(g.tenant.id, int(search.participant.data)),
         kind=SessionKind(search.kind.data),
     )
