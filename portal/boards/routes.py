@@ -33,7 +33,7 @@ from portal.boards.models import Comment, Reflection, ReflectionStatus, Visibili
 from portal.common.clock import london
 from portal.errors import NotFound
 from portal.extensions import db, htmx
-from portal.placements.forms import ActionForm
+from portal.common.forms import ActionForm
 from portal.tenants.models import Cohort, Tenant
 from portal.web import apply_change, htmx_swap
 

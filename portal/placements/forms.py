@@ -5,60 +5,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovDateInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import DateField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-
-class DayMonthYearField(DateField):
-    """A GOV.UK date input (day, month and year boxes sharing one name).
-
-    Takes exactly three values, whatever a request sends, so a tampered form is a
-    clear error rather than a crash. The error summary links to the day box
-    (``portal.web.wtforms_errors``).
-    """
-
-    def __init__(self, label: str, **kwargs):
-        kwargs.setdefault("widget", GovDateInput())
-        kwargs.setdefault("format", "%d %m %Y")
-        super().__init__(label, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist:  # not sent at all: the widget still needs three (empty) boxes
-            self.raw_data = ["", "", ""]
-            self.data = None
-            return
-        if valuelist:
-            values = [str(v).strip() for v in valuelist][:3]
-            values += [""] * (3 - len(values))
-            self.raw_data = values
-            if not any(values):
-                self.data = None
-                return
-            valuelist = [" ".join(values)]
-        super().process_formdata(valuelist)
-        if valuelist and self.data is None and self.process_errors:
-            self.process_errors = [f"{self.label.text} must be a real date, like 27 3 2027"]
-
-
-class Needed(InputRequired):
-    """InputRequired without the ``required`` flag: the GOV.UK date widget would put
-    ``required`` on its wrapping <div>, which is invalid HTML."""
-
-    field_flags = {}
-
-
-def _date(label: str, name: str) -> DayMonthYearField:
-    return DayMonthYearField(
-        label,
-        description="For example, 27 3 2027",
-        validators=[Needed(message=f"Enter the {label.lower()}")],
-    )
+from portal.common.forms import date_field, reason_form
 
 
 class RequestPlacementForm(FlaskForm):
@@ -70,8 +25,8 @@ class RequestPlacementForm(FlaskForm):
         "Tri-borough service", widget=GovSelect(), choices=[],
         validators=[InputRequired(message="Select a service")],
     )  # fmt: skip
-    starts_on = _date("First day", "starts_on")
-    ends_on = _date("Last day", "ends_on")
+    starts_on = date_field("First day")
+    ends_on = date_field("Last day")
     days_per_week = RadioField(
         "Days a week",
         widget=GovRadioInput(),
@@ -92,8 +47,8 @@ class RequestPlacementForm(FlaskForm):
 
 
 class ProposeDatesForm(FlaskForm):
-    starts_on = _date("First day", "starts_on")
-    ends_on = _date("Last day", "ends_on")
+    starts_on = date_field("First day")
+    ends_on = date_field("Last day")
     note = StringField(
         "Message to the partner manager (optional)",
         widget=GovTextArea(),
@@ -102,20 +57,8 @@ class ProposeDatesForm(FlaskForm):
     submit = SubmitField("Propose these dates", widget=GovSubmitInput())
 
 
-class DeclineForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter a reason for declining"),
-            Length(max=500, message="Reason must be 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Decline request", widget=GovSubmitInput())
-
-
-class CancelForm(DeclineForm):
-    submit = SubmitField("Cancel placement", widget=GovSubmitInput())
+DeclineForm = reason_form("Decline request", message="Enter a reason for declining")
+CancelForm = reason_form("Cancel placement", message="Enter a reason for cancelling")
 
 
 class EvaluationForm(FlaskForm):
@@ -128,10 +71,6 @@ class EvaluationForm(FlaskForm):
         ],
     )
     submit = SubmitField("Send evaluation", widget=GovSubmitInput())
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state (approve, accept, start …): CSRF and nothing else."""
 
 
 class ServiceFilterForm(FlaskForm):

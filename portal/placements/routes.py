@@ -17,13 +17,13 @@ from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
+from portal.common.forms import ActionForm
 from portal.common.routes import tenant_url_defaults
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
 from portal.host.models import Borough
 from portal.placements import service
 from portal.placements.forms import (
-    ActionForm,
     CancelForm,
     DeclineForm,
     EvaluationForm,

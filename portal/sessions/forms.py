@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.models import Role
 from portal.common.clock import LONDON, as_utc
-from portal.placements.forms import DayMonthYearField, Needed
+from portal.common.forms import DayMonthYearField, Needed, reason_form
 from portal.sessions.models import GROUP_KINDS, ONE_TO_ONE_KINDS, ExceptionKind, SessionKind
 from portal.sessions.service import LENGTHS
 
@@ -159,17 +159,7 @@ class BookForm(FlaskForm):
     submit = SubmitField("Book", widget=GovSubmitInput())
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        description="Everyone booked will see this.",
-        validators=[
-            InputRequired(message="Enter a reason"),
-            Length(max=500, message="The reason must be 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Cancel the session", widget=GovSubmitInput())
+ReasonForm = reason_form("Cancel the session", description="Everyone booked will see this.")
 
 
 class MoveForm(FlaskForm):

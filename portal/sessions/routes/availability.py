@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth import roles_required
-from portal.placements.forms import ActionForm
+from portal.common.forms import ActionForm
 from portal.sessions import service
 from portal.sessions.forms import ExceptionForm, SettingsForm
 from portal.sessions.models import ExceptionKind

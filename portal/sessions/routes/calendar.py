@@ -9,8 +9,8 @@ from portal import tenancy
 from portal.accounts.models import User
 from portal.accounts.service import tenant_ids_for
 from portal.auth import roles_required
+from portal.common.forms import ActionForm
 from portal.errors import NotFound
-from portal.placements.forms import ActionForm
 from portal.sessions import ical, queries, service
 from portal.sessions.models import Session
 from portal.sessions.routes import bp, feed_bp, host_bp

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.auth import roles_required
 from portal.common.clock import LONDON, as_utc
-from portal.placements.forms import ActionForm
+from portal.common.forms import ActionForm
 from portal.sessions import service
 from portal.sessions.forms import MoveForm, ReasonForm
 from portal.sessions.models import Attendance, Session

@@ -11,7 +11,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.auth import roles_required
 from portal.common.clock import as_utc
-from portal.placements.forms import ActionForm
+from portal.common.forms import ActionForm
 from portal.sessions import queries, service
 from portal.sessions.forms import SeatForm
 from portal.sessions.models import Attendance, Session

@@ -1,0 +1,79 @@
+"""Form pieces every feature shares: the GOV.UK date input, a reason box, a bare
+action button."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea
+from wtforms import DateField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK date input (day, month and year boxes sharing one name).
+
+    Takes exactly three values, whatever a request sends, so a tampered form is a
+    clear error rather than a crash. The error summary links to the day box
+    (``portal.web.wtforms_errors``).
+    """
+
+    def __init__(self, label: str, **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:  # not sent at all: the widget still needs three (empty) boxes
+            self.raw_data = ["", "", ""]
+            self.data = None
+            return
+        values = [str(v).strip() for v in valuelist][:3]
+        values += [""] * (3 - len(values))
+        self.raw_data = values
+        if not any(values):
+            self.data = None
+            return
+        valuelist = [" ".join(values)]
+        super().process_formdata(valuelist)
+        if self.data is None and self.process_errors:
+            self.process_errors = [f"{self.label.text} must be a real date, like 27 3 2027"]
+
+
+class Needed(InputRequired):
+    """InputRequired without the ``required`` flag: the GOV.UK date widget would put
+    ``required`` on its wrapping <div>, which is invalid HTML."""
+
+    field_flags = {}
+
+
+def date_field(label: str, *, message: str | None = None, **kwargs) -> DayMonthYearField:
+    """A required GOV.UK date input with the usual hint."""
+    kwargs.setdefault("description", "For example, 27 3 2027")
+    return DayMonthYearField(
+        label, validators=[Needed(message=message or f"Enter the {label.lower()}")], **kwargs
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state (approve, accept, start …): CSRF and nothing else."""
+
+
+def reason_form(
+    submit: str, *, message: str = "Enter a reason", description: str | None = None
+) -> type[FlaskForm]:
+    """A form with one required reason (at most 500 characters) and a submit button:
+    declining, cancelling, hiding. Each use names its button and hint."""
+
+    class ReasonForm(FlaskForm):
+        reason = TextAreaField(
+            "Reason",
+            widget=GovTextArea(),
+            description=description,
+            validators=[
+                InputRequired(message=message),
+                Length(max=500, message="The reason must be 500 characters or fewer"),
+            ],
+        )
+
+    ReasonForm.submit = SubmitField(submit, widget=GovSubmitInput())
+    return ReasonForm
