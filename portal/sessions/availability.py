@@ -97,3 +97,13 @@ def remove_exception(user: User, exception_id: int) -> None:
     if away is None or away.user_id != user.id:
         raise NotFound(exception_id)
     db.session.delete(away)
+
+
+def save_availability(
+    user: User, *, windows: dict[int, tuple | None], **settings
+) -> AvailabilitySettings:
+    """The host's whole availability form: booking rules and weekly hours, together (a
+    refusal of either changes neither)."""
+    saved = save_settings(user, **settings)
+    save_windows(user, windows)
+    return saved

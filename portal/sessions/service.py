@@ -17,6 +17,7 @@ from portal.common.clock import utcnow as now
 from portal.sessions.availability import (
     add_exception,
     remove_exception,
+    save_availability,
     save_settings,
     save_windows,
 )
@@ -83,7 +84,8 @@ __all__ = [
     "feed_owner", "fill_from_waiting_list", "find_slots", "get_session", "host_rules",
     "hosted_by", "leave_seat", "london_date", "new_feed_token", "now", "occurrences",
     "offices", "placement_periods", "record_attendance", "reflection_path", "remove_exception",
-    "reschedule_session", "revoke_feed", "save_settings", "save_windows", "seat_counts",
+    "reschedule_session", "revoke_feed", "save_availability", "save_settings", "save_windows",
+    "seat_counts",
     "seats_taken", "send_reminder", "session_path", "settings_for", "upcoming_groups",
     "visit_hosts", "when", "windows_for",
 ]  # fmt: skip

@@ -33,16 +33,16 @@ def _page(form: SettingsForm, away_form: ExceptionForm):
     )
 
 
-def _save(form: SettingsForm) -> None:
-    service.save_settings(
+def _save(form: SettingsForm):
+    return service.save_availability(
         current_user,
+        windows=form.windows(),
         buffer_before=int(form.buffer_before.data),
         buffer_after=int(form.buffer_after.data),
         max_per_day=form.max_per_day.data,
         max_per_week=form.max_per_week.data,
         confirm_bookings=form.confirm_bookings.data,
     )
-    service.save_windows(current_user, form.windows())
 
 
 @host_bp.route("/availability", methods=["GET", "POST"])
