@@ -10,14 +10,9 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.extensions import db
+from portal.tenants.files import LOGO_DIR, TenantFileError, load_tenant_files, parse_tenant_file
 from portal.tenants.models import Cohort, Tenant
-from portal.tenants.service import (
-    LOGO_DIR,
-    TenantFileError,
-    load_tenant_files,
-    parse_tenant_file,
-    sync_tenants,
-)
+from portal.tenants.service import sync_tenants
 
 SHIPPED = Path(__file__).resolve().parent.parent / "tenants"
 

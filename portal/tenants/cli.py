@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from portal import tenancy
 from portal.extensions import db
-from portal.tenants.service import TenantFileError, sync_tenants
+from portal.tenants.files import TenantFileError
+from portal.tenants.service import sync_tenants
 
 tenants_cli = AppGroup("tenants", help="Partner authorities (tenants).")
 
