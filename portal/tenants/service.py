@@ -3,7 +3,6 @@
 Every file is checked first (``portal.tenants.files``); one bad field in one file
 means nothing changes, and the error names the file and the field.
 """
-"""
 
 from __future__ import annotations
 
