@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from portal import tenancy
 from portal.boards.models import Reflection, ReflectionStatus
+from portal.common.clock import utcnow
 from portal.extensions import db as _db
 from tests.test_boards import NAMES, RISKY, write
 from tests.test_boards import boards as boards  # noqa: F401 - the fixture
@@ -158,3 +160,167 @@ def test_facilitator_creates_a_board(boards, login_as):
 
 def test_names_are_distinct():
     assert len(set(NAMES.values())) == len(NAMES)
+
+
+def test_a_facilitator_hides_a_post_from_an_authority_they_do_not_work_with(boards, login_as):
+    rid = write(boards, key="participant_b", title="Eastmere's post")
+    reader = login_as(boards["participant_a"])
+    flagged = reader.post(f"/northbrook/reflections/{rid}/flag", data={"reason": "Names a school"})
+    assert flagged.status_code == 302
+    facilitator = login_as(boards["facilitator"])  # works with Northbrook only
+    assert "Names a school" in facilitator.get("/host/moderation").get_data(as_text=True)
+    assert facilitator.get(f"/host/reflections/{rid}/hide").status_code == 200
+    hidden = facilitator.post(f"/host/reflections/{rid}/hide", data={"reason": "It names one"})
+    assert hidden.status_code == 302
+    assert "No open flags" in facilitator.get("/host/moderation").get_data(as_text=True)
+    assert reader.get(f"/northbrook/reflections/{rid}").status_code == 404
+    author = login_as(boards["participant_b"]).get(f"/eastmere/reflections/{rid}")
+    assert "Hidden by a facilitator: It names one" in author.get_data(as_text=True)
+    page = facilitator.get(f"/host/reflections/{rid}").get_data(as_text=True)
+    assert "Restore" in page and ">Hide<" not in page
+    assert facilitator.post(f"/host/reflections/{rid}/restore").status_code == 302
+    assert (
+        facilitator.post(f"/host/reflections/{rid}/pin", data={"pinned": "on"}).status_code == 302
+    )
+    assert "Pinned" in reader.get(f"/northbrook/reflections/{rid}").get_data(as_text=True)
+
+
+NINE_THEMES = ",".join(f"theme{n}" for n in range(9))
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ({"theme": NINE_THEMES}, "at most 8 themes"),
+        ({"order": "unknown"}, "Select an order from the list"),
+        ({"authority": "not-a-number"}, "Select an authority from the list"),
+        ({"authority": "9" * 30}, "Select an authority from the list"),
+        ({"board": "1e9"}, "Select a board from the list"),
+        ({"q": "chair\x00ing"}, "Search words must not include"),
+        ({"theme": "risk\x00"}, "Theme must not include"),
+        ({"q": "x" * 201}, "200 characters or fewer"),
+    ],
+)
+def test_a_search_with_a_bad_value_shows_what_is_wrong(boards, login_as, args, problem):
+    write(boards, title="Chairing strategy", body="How the chair keeps focus.")
+    client = login_as(boards["participant_b"])
+    page = client.get("/eastmere/boards/search", query_string=args)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "govuk-error-summary" in html and problem in html
+    assert "<title>Error: " in html
+    board = client.get(f"/eastmere/boards/{boards.cohort_board_id}", query_string=args)
+    assert board.status_code in (200, 400)
+    swapped = client.get(
+        "/eastmere/boards/search", query_string=args, headers={"HX-Request": "true"}
+    )
+    part = swapped.get_data(as_text=True)
+    assert swapped.status_code == 200  # htmx swaps only a success in
+    assert '<div id="results">' in part and problem in part and "<html" not in part
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"page": "9" * 30}, {"page": "-1"}, {"page": "2\x00"}, {"tenant": "not-a-number"}, {}],
+)
+def test_odd_values_for_the_rest_of_a_search_are_ignored(boards, login_as, args):
+    rid = write(boards, title="Chairing strategy", body="How the chair keeps focus.")
+    page = login_as(boards["participant_b"]).get("/eastmere/boards/search", query_string=args)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "govuk-error-summary" not in html
+    assert f"/reflections/{rid}" in html or args.get("page") == "9" * 30
+
+
+def test_a_search_for_several_themes_finds_posts_with_all_of_them(boards, login_as):
+    both = write(boards, title="Both", themes="risk, supervision")
+    write(boards, title="One", themes="risk")
+    client = login_as(boards["participant_b"])
+    html = client.get("/eastmere/boards/search", query_string={"theme": "Supervision, risk"})
+    text = html.get_data(as_text=True)
+    assert "1 reflection" in text and f"/reflections/{both}" in text
+
+
+def test_flagging_a_comment_from_another_reflection_is_not_found(boards, login_as):
+    one, other = write(boards, title="One"), write(boards, title="Other")
+    client = login_as(boards["participant_b"])
+    client.post(f"/eastmere/reflections/{other}/comments", data={"body": "Thank you"})
+    with tenancy.system_scope():
+        from portal.boards.models import Comment
+
+        comment_id = _db.session.scalar(select(Comment.id))
+    flagged = client.post(
+        f"/eastmere/reflections/{one}/flag", data={"reason": "Unkind", "comment": comment_id}
+    )
+    assert flagged.status_code == 404
+
+
+def test_a_double_click_on_this_helped_me_leaves_it_on(boards, login_as):
+    rid = write(boards)
+    client = login_as(boards["participant_b"])
+    page = client.get(f"/eastmere/reflections/{rid}").get_data(as_text=True)
+    assert 'name="helped" value="on"' in page
+    for _ in range(2):
+        answer = client.post(
+            f"/eastmere/reflections/{rid}/helped",
+            data={"helped": "on"},
+            headers={"HX-Request": "true"},
+        ).get_data(as_text=True)
+    assert "1 person found this helpful" in answer and 'aria-pressed="true"' in answer
+    assert 'name="helped" value="off"' in answer
+    off = client.post(f"/eastmere/reflections/{rid}/helped", data={"helped": "off"},
+                      headers={"HX-Request": "true"})  # fmt: skip
+    assert "0 people found this helpful" in off.get_data(as_text=True)
+
+
+def test_sharing_runs_the_identifier_check_once_per_text(boards, login_as, monkeypatch):
+    from portal.identifiers import check
+
+    calls = []
+    real = check._without_overlaps
+    monkeypatch.setattr(check, "_without_overlaps", lambda c: calls.append(1) or real(c))
+    client = login_as(boards["participant_a"])
+    edit_url = _start(client, boards.cohort_board_id)
+    client.post(edit_url, data={"title": "A visit", "body": RISKY, "visibility": "cohort"})
+    share_url = edit_url.replace("/edit", "/share")
+    calls.clear()
+    refused = client.post(share_url, data={})
+    assert refused.status_code == 200
+    assert "Confirm you have checked" in refused.get_data(as_text=True)
+    assert len(calls) == 2, "the title and the body, each checked once"
+    calls.clear()
+    assert client.post(share_url, data={"confirmed": "y"}).status_code == 302
+    assert len(calls) == 2
+
+
+def test_a_participant_reflects_on_a_visit_from_its_page(boards, login_as):
+    """The session page's button starts a Kolb draft about the session on the cohort's
+    open board (boards chooses the board: sessions knows nothing of boards)."""
+    from portal.sessions.models import Place, Session, SessionKind
+
+    author = boards["participant_a"]
+    with tenancy.system_scope():
+        start = utcnow() - timedelta(days=2)
+        visit = Session(
+            tenant_id=boards.a.id, kind=SessionKind.JOINT_VISIT, title="Joint visit",
+            host_id=boards["host_practitioner"].id, starts_at=start,
+            ends_at=start + timedelta(hours=1), location="Online",
+        )  # fmt: skip
+        _db.session.add(visit)
+        _db.session.flush()
+        _db.session.add(Place(tenant_id=boards.a.id, session_id=visit.id, participant_id=author.id))
+        _db.session.commit()
+        visit_id = visit.id
+    client = login_as(author)
+    response = client.post(f"/northbrook/reflections/about-session/{visit_id}")
+    assert response.status_code == 302 and "/edit" in response.headers["Location"]
+    with tenancy.scoped({boards.a.id}):
+        draft = _db.session.scalar(select(Reflection).where(Reflection.session_id == visit_id))
+        assert draft.author_id == author.id and draft.template == "kolb"
+    # Someone who was not in it, or another authority, finds nothing there.
+    assert login_as(boards["partner_manager_a"]).post(
+        f"/northbrook/reflections/about-session/{visit_id}"
+    ).status_code == 404  # fmt: skip
+    assert login_as(boards["participant_b"]).post(
+        f"/eastmere/reflections/about-session/{visit_id}"
+    ).status_code == 404  # fmt: skip

@@ -47,15 +47,16 @@ def _queries(app, client, url) -> int:
 
 
 def _add_placements(world, n: int) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
+    from portal.common.clock import today
     from portal.placements.models import Placement, PlacementStatus
 
     with tenancy.system_scope():
         for i in range(n):
             person = UserFactory(role=Role.PARTICIPANT)
             _db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
-            start = date.today() + timedelta(days=i)
+            start = today() + timedelta(days=i)
             _db.session.add(
                 Placement(
                     tenant_id=world.a.id, participant_id=person.id, service_id=world.service.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -12,9 +14,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
+from portal.boards.search import LAST_PAGE, ORDERS
 
 
 class ReflectionForm(FlaskForm):
@@ -57,10 +60,10 @@ class ReflectionForm(FlaskForm):
 
 
 class ConfirmShareForm(FlaskForm):
+    # Whether it must be ticked is the service's rule (``writing.share``), not the form's.
     confirmed = BooleanField(
         "I have checked these details and none of them could identify a child or family",
         widget=GovCheckboxInput(),
-        validators=[InputRequired(message="Confirm you have checked the highlighted details")],
     )
     submit = SubmitField("Share", widget=GovSubmitInput())
 
@@ -90,26 +93,89 @@ class ReasonForm(FlaskForm):
     submit = SubmitField("Send", widget=GovSubmitInput())
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Printable:
+    """No control characters (a NUL, say): nobody types them, and PostgreSQL refuses them."""
+
+    def __call__(self, form, field):
+        if field.data and CONTROL_CHARACTERS.search(field.data):
+            raise ValidationError(f"{field.label.text} must not include control characters")
+
+
+def _listed(label: str, invalid: str) -> SelectField:
+    """A select whose value must be one of its choices (the page sets them)."""
+    return SelectField(
+        label, widget=GovSelect(), choices=[], default="", invalid_choice_message=invalid
+    )
+
+
 class SearchForm(FlaskForm):
+    """Searching a board (GET, so no CSRF). Every value is checked before it is used:
+    a bad one is an error on the page, never a failed query."""
+
     class Meta:
         csrf = False
 
-    q = StringField("Search", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
-    theme = StringField("Theme", widget=GovTextInput(), validators=[Optional(), Length(max=40)])
-    authority = SelectField(
-        "Authority", widget=GovSelect(), choices=[], validators=[Optional()], validate_choice=False
+    q = StringField(
+        "Search words",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Length(max=200, message="Search words must be 200 characters or fewer"),
+            Printable(),
+        ],
     )
-    board = SelectField(
-        "Board", widget=GovSelect(), choices=[], validators=[Optional()], validate_choice=False
+    theme = StringField(
+        "Theme",
+        widget=GovTextInput(),
+        description="One theme, or several separated by commas",
+        validators=[
+            Optional(),
+            Length(max=400, message="Themes must be 400 characters or fewer"),
+            Printable(),
+        ],
     )
+    authority = _listed("Authority", "Select an authority from the list")
+    board = _listed("Board", "Select a board from the list")
     order = SelectField(
         "Order",
         widget=GovSelect(),
-        choices=[("newest", "Newest first"), ("helpful", "Most helpful first")],
-        validators=[Optional()],
-        validate_choice=False,
+        choices=list(ORDERS.items()),
+        default="newest",
+        invalid_choice_message="Select an order from the list",
     )
     submit = SubmitField("Search", widget=GovSubmitInput())
+
+    def offer(self, *, authorities, boards, board=None) -> None:
+        """The choices this page offers; on a board's own page, no choice of board."""
+        self.authority.choices = [("", "All authorities")] + [
+            (str(t.id), t.name) for t in authorities
+        ]
+        if board is not None:
+            del self.board
+        else:
+            self.board.choices = [("", "All boards")] + [(str(b.id), b.title) for b in boards]
+
+    def chosen(self, field: str) -> int | None:
+        value = self[field].data if field in self else ""
+        return int(value) if value else None
+
+
+LARGEST_ID = 2**31 - 1
+
+
+def id_from(raw: str | None) -> int | None:
+    """An id from a form value: digits, and small enough to be a row's id (or None)."""
+    raw = raw or ""
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= LARGEST_ID else None
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for; anything odd (not a number, out of range) is the first."""
+    raw = raw or ""
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= LAST_PAGE else 1
 
 
 class BoardForm(FlaskForm):

@@ -11,6 +11,13 @@ Who may see a reflection is decided in two layers:
 
 Comments, reactions and flags follow the reflection: they are shared with the
 cohort exactly when it is.
+
+Moderation is the host's: a facilitator's decisions (hide, pin, hide a comment,
+resolve a flag) are rows of the host's own tables, never writes to the authority's
+rows. A facilitator may moderate a cohort-wide post from an authority they do not
+work with (it is shared with their cohort), and must not need that authority's
+scope to do it. Approving a waiting post is the exception: it changes the
+authority's own row (see ``moderation.approve``).
 """
 
 from __future__ import annotations
@@ -83,10 +90,12 @@ VISIBILITY_LABELS = {
 
 
 class ReflectionStatus(enum.StrEnum):
+    """The author's side of it. Hidden is not a status: it is a facilitator's decision,
+    a :class:`ReflectionModeration` row (migration 0006 moved the old HIDDEN ones)."""
+
     DRAFT = "draft"
     PENDING = "pending"  # cohort-wide with possible identifiers: waits for a facilitator
     PUBLISHED = "published"
-    HIDDEN = "hidden"  # hidden by a facilitator, with a reason
 
     @property
     def label(self) -> str:
@@ -94,8 +103,10 @@ class ReflectionStatus(enum.StrEnum):
             "draft": "Draft",
             "pending": "Waiting for a facilitator",
             "published": "Shared",
-            "hidden": "Hidden by a facilitator",
         }[self.value]
+
+
+HIDDEN_LABEL = "Hidden by a facilitator"
 
 
 class Reflection(CohortShared, db.Model):
@@ -121,8 +132,6 @@ class Reflection(CohortShared, db.Model):
     findings: Mapped[int] = mapped_column(default=0)  # identifier check, when last shared
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None]
-    hidden_reason: Mapped[str | None] = mapped_column(String(500))
-    pinned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
@@ -134,10 +143,29 @@ class Reflection(CohortShared, db.Model):
     comments: Mapped[list[Comment]] = relationship(
         back_populates="reflection", order_by="Comment.id", passive_deletes=True
     )
+    # Read-only from here: decisions are written as the host's rows, never through the
+    # authority's reflection (which would put it in the session's dirty set).
+    moderation: Mapped[ReflectionModeration | None] = relationship(viewonly=True)
 
     @property
     def theme_list(self) -> list[str]:
         return [t for t in self.themes.split(",") if t]
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.moderation is not None and self.moderation.hidden_at is not None
+
+    @property
+    def hidden_reason(self) -> str | None:
+        return self.moderation.hidden_reason if self.is_hidden else None
+
+    @property
+    def pinned_at(self) -> datetime | None:
+        return self.moderation.pinned_at if self.moderation is not None else None
+
+    @property
+    def state_label(self) -> str:
+        return HIDDEN_LABEL if self.is_hidden else self.status.label
 
     def __str__(self) -> str:
         return self.title or "Untitled reflection"
@@ -155,10 +183,14 @@ class Comment(CohortShared, db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    hidden_reason: Mapped[str | None] = mapped_column(String(500))
 
     reflection: Mapped[Reflection] = relationship(back_populates="comments")
     author = relationship("User")
+    moderation: Mapped[CommentModeration | None] = relationship(viewonly=True)
+
+    @property
+    def hidden_reason(self) -> str | None:
+        return self.moderation.hidden_reason if self.moderation is not None else None
 
 
 class Reaction(CohortShared, db.Model):
@@ -190,12 +222,62 @@ class Flag(CohortShared, db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     reflection: Mapped[Reflection] = relationship()
     comment = relationship("Comment")
     user = relationship("User", foreign_keys=[user_id])
+
+
+# --- The host's moderation decisions (not tenant-owned: see the module docstring) ----------
+
+
+class ReflectionModeration(db.Model):
+    """A facilitator's decisions on one reflection: hidden (with the reason its author is
+    shown), pinned. A hidden one is seen by its author and the moderators only."""
+
+    __tablename__ = "reflection_moderation"
+
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), primary_key=True
+    )
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime | None]
+    pinned_at: Mapped[datetime | None]
+    pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class CommentModeration(db.Model):
+    """A comment a facilitator hid, and why (shown in its place)."""
+
+    __tablename__ = "comment_moderation"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection_comments.id", ondelete="CASCADE"), primary_key=True
+    )
+    hidden_reason: Mapped[str] = mapped_column(String(500))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FlagOutcome(enum.StrEnum):
+    DISMISSED = "dismissed"  # looked at, nothing to do
+    HIDDEN = "hidden"  # the reflection was hidden
+    RESTORED = "restored"  # the reflection was looked at again and restored
+    RESOLVED = "resolved"  # resolved before outcomes were kept (migration 0006)
+
+
+class FlagResolution(db.Model):
+    """A flag a facilitator has dealt with: it leaves the moderation queue."""
+
+    __tablename__ = "flag_resolutions"
+
+    flag_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection_flags.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[FlagOutcome] = mapped_column(_enum(FlagOutcome))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class DigestPreference(db.Model):

@@ -17,7 +17,6 @@ from portal.extensions import db
 from portal.sessions import service
 from portal.sessions.models import Place, PlaceStatus, Session
 from portal.sessions.slots import local
-from portal.tenants.models import Tenant
 
 
 def london_days(first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -63,21 +62,6 @@ def places_held(sessions: list[Session], user: User) -> dict[int, Place]:
         for p in s.places
         if p.participant_id == user.id and p.status != PlaceStatus.CANCELLED
     }
-
-
-def reflect_board(tenant: Tenant | None, session: Session, place: Place | None):
-    """Where a participant who came to a visit is invited to reflect: their cohort's
-    first open board (the learning boards take it from there), or None.
-
-    This is the one place sessions reach up into boards, which the import-linter layers
-    contract refuses (it was in the old routes module too): boards should offer it."""
-    if place is None or session.is_group or tenant is None:
-        return None
-    from portal.boards.service import boards_for, today
-
-    open_boards = [b for b in boards_for(tenant) if not b.archived_on(today())]
-    cohort_wide = [b for b in open_boards if b.is_cohort_wide]
-    return (cohort_wide or open_boards or [None])[0]
 
 
 # --- Calendar feeds --------------------------------------------------------------------------

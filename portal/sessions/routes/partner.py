@@ -82,5 +82,5 @@ def detail_page(session: Session, tenant_id: int | None):
         when=service.when(session),
         attendance=list(Attendance),
         tenant_id=tenant_id,
-        reflect_board=queries.reflect_board(g.get("tenant"), session, mine),
+        reflect=g.get("tenant") is not None and mine is not None and not session.is_group,
     )

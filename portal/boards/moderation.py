@@ -1,0 +1,210 @@
+"""Moderation: facilitators approve, hide, restore and pin reflections, hide comments and
+deal with flags.
+
+Every decision but one is the host's own row (``ReflectionModeration``,
+``CommentModeration``, ``FlagResolution``), never a write to the authority's rows: a
+facilitator may moderate a cohort-wide post from an authority they do not work with
+(it is shared with their cohort), which their scope could not write. The exception is
+approving, below. Decisions are written with upserts, so a repeated or simultaneous
+decision changes nothing twice. What the author is told, and the audit event, are the
+author's authority's, written in its scope.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import tenancy
+from portal.accounts.models import User
+from portal.audit.service import record
+from portal.boards.models import (
+    Comment,
+    CommentModeration,
+    Flag,
+    FlagOutcome,
+    FlagResolution,
+    Reflection,
+    ReflectionModeration,
+    ReflectionStatus,
+)
+from portal.boards.people import is_moderator
+from portal.boards.sharing import sync_sharing
+from portal.boards.telling import tell
+from portal.boards.upserts import insert_new, upsert
+from portal.boards.visibility import get_reflection, hidden, visible_to
+from portal.common.clock import utcnow
+from portal.errors import NotFound, RuleError
+from portal.extensions import db
+
+R = ReflectionStatus
+
+
+def _refuse_unless_moderator(user: User, what: str = "reflections") -> None:
+    if not is_moderator(user):
+        raise RuleError(f"Only facilitators moderate {what}")
+
+
+def _moderated(reflection_id: int, moderator: User) -> Reflection:
+    """A reflection the moderator can see, to decide about (a 404 otherwise)."""
+    _refuse_unless_moderator(moderator)
+    return get_reflection(reflection_id, moderator)
+
+
+def _decide(reflection: Reflection, **decision) -> None:
+    """Record the host's decision on the reflection, and let the reflection see it."""
+    upsert(
+        ReflectionModeration.__table__, {"reflection_id": reflection.id, **decision},
+        key=["reflection_id"],
+    )  # fmt: skip
+    known = reflection.__dict__.get("moderation")  # already loaded: it is out of date now
+    if known is not None:
+        db.session.expire(known)
+    db.session.expire(reflection, ["moderation"])
+
+
+def _recorded(action: str, reflection: Reflection, moderator: User, summary: str) -> None:
+    with tenancy.writing_as(reflection.tenant_id):
+        record(action, obj=reflection, actor=moderator, tenant_id=reflection.tenant_id,
+               summary=summary)  # fmt: skip
+
+
+def _resolve_flags(moderator: User, outcome: FlagOutcome, *where) -> None:
+    """Resolve the open flags ``where`` picks, whoever raised them (read across as ids)."""
+    open_flags = tenancy.values_across(select(Flag.id).where(*where, ~_resolved()))
+    now = utcnow()
+    insert_new(
+        FlagResolution.__table__,
+        [dict(flag_id=i, outcome=outcome, resolved_by_id=moderator.id, resolved_at=now)
+         for i in open_flags],
+        key=["flag_id"],
+    )  # fmt: skip
+
+
+def _resolved():
+    return select(FlagResolution.flag_id).where(FlagResolution.flag_id == Flag.id).exists()
+
+
+def approve(reflection_id: int, *, moderator: User) -> Reflection:
+    """Share a waiting post with the cohort.
+
+    Unlike the other decisions this changes the authority's own row: status published and
+    ``shared_cohort_id`` set, which is what lets the rest of the cohort see it. A waiting
+    post is not shared, so only facilitators who have its authority in their scope can
+    reach it at all: the write is always within their scope, and both locks check it.
+    """
+    _refuse_unless_moderator(moderator)
+    reflection = db.session.scalar(
+        select(Reflection)
+        .where(Reflection.id == reflection_id, visible_to(moderator))
+        .with_for_update(of=Reflection)
+    )
+    if reflection is None:
+        raise NotFound(reflection_id)
+    if reflection.status != R.PENDING:
+        raise RuleError("Only reflections waiting for approval can be approved")
+    if reflection.is_hidden:
+        raise RuleError("This reflection is hidden: restore it before you approve it")
+    reflection.status = R.PUBLISHED
+    reflection.approved_by_id, reflection.approved_at = moderator.id, utcnow()
+    sync_sharing(reflection)
+    _recorded("reflection.approved", reflection, moderator, reflection.title)
+    tell(
+        {reflection.author_id},
+        reflection,
+        f"Your reflection “{reflection.title}” is now shared with the whole cohort.",
+    )
+    return reflection
+
+
+def hide(reflection_id: int, *, moderator: User, reason: str) -> Reflection:
+    """Hide it from everyone but its author (who is told why) and the moderators."""
+    reflection = _moderated(reflection_id, moderator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError("Enter a reason: the author will see it", "reason")
+    _decide(reflection, hidden_reason=reason[:500], hidden_by_id=moderator.id, hidden_at=utcnow())
+    _resolve_flags(moderator, FlagOutcome.HIDDEN, Flag.reflection_id == reflection.id)
+    text = f"A facilitator hid your reflection “{reflection.title}”. Reason: {reason[:200]}"
+    tell({reflection.author_id}, reflection, text)
+    _recorded("reflection.hidden", reflection, moderator, reason[:200])
+    return reflection
+
+
+def restore(reflection_id: int, *, moderator: User) -> Reflection:
+    """Undo a hide: the reflection is back as it was (shared, or waiting for approval)."""
+    reflection = _moderated(reflection_id, moderator)
+    if not reflection.is_hidden:
+        raise RuleError("Only hidden reflections can be restored")
+    _decide(reflection, hidden_reason=None, hidden_by_id=None, hidden_at=None)
+    _resolve_flags(moderator, FlagOutcome.RESTORED, Flag.reflection_id == reflection.id)
+    _recorded("reflection.restored", reflection, moderator, reflection.title)
+    return reflection
+
+
+def toggle_pin(reflection_id: int, *, moderator: User, on: bool | None = None) -> Reflection:
+    """Pin it to the top of its board, or unpin it (``on``; None: the other way round)."""
+    reflection = _moderated(reflection_id, moderator)
+    pin = reflection.pinned_at is None if on is None else on
+    _decide(
+        reflection, pinned_at=utcnow() if pin else None, pinned_by_id=moderator.id if pin else None
+    )
+    return reflection
+
+
+def lift_hide(reflection_id: int) -> None:
+    """The author edited a hidden reflection: the hide was about what it said, so it ends,
+    and sharing it again starts afresh (checked again, and approved again if it must be)."""
+    db.session.execute(
+        ReflectionModeration.__table__.update()
+        .where(ReflectionModeration.reflection_id == reflection_id)
+        .values(hidden_reason=None, hidden_by_id=None, hidden_at=None)
+    )
+
+
+def dismiss_flag(flag_id: int, *, moderator: User) -> None:
+    _refuse_unless_moderator(moderator)
+    if db.session.scalar(select(Flag.id).where(Flag.id == flag_id)) is None:
+        raise NotFound(flag_id)
+    _resolve_flags(moderator, FlagOutcome.DISMISSED, Flag.id == flag_id)
+
+
+def hide_comment(comment_id: int, *, moderator: User, reason: str) -> Comment:
+    """Hide a comment (its place says why); the flags on it are dealt with too."""
+    _refuse_unless_moderator(moderator, "comments")
+    comment = db.session.scalar(select(Comment).where(Comment.id == comment_id))
+    if comment is None:
+        raise NotFound(comment_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleError("Enter a reason", "reason")
+    upsert(
+        CommentModeration.__table__,
+        dict(comment_id=comment.id, hidden_reason=reason[:500], hidden_by_id=moderator.id,
+             hidden_at=utcnow()),
+        key=["comment_id"],
+    )  # fmt: skip
+    _resolve_flags(moderator, FlagOutcome.HIDDEN, Flag.comment_id == comment.id)
+    db.session.expire(comment, ["moderation"])
+    return comment
+
+
+def moderation_queue() -> tuple[list[Reflection], list[Flag]]:
+    """What waits for a facilitator in the authorities in scope."""
+    waiting = db.session.scalars(
+        select(Reflection)
+        .where(Reflection.status == R.PENDING, ~hidden())
+        .options(selectinload(Reflection.author), selectinload(Reflection.tenant))
+        .order_by(Reflection.published_at)
+    ).all()
+    flags = db.session.scalars(
+        select(Flag)
+        .where(~_resolved())
+        .options(
+            selectinload(Flag.reflection).selectinload(Reflection.tenant),
+            selectinload(Flag.comment).selectinload(Comment.moderation),
+            selectinload(Flag.user),
+        )
+        .order_by(Flag.created_at)
+    ).all()
+    return list(waiting), list(flags)

@@ -1,0 +1,101 @@
+"""Finding reflections: words (full-text search), themes, authority, board, and order."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import false, func, literal_column, or_, select, text
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.boards.models import Reaction, Reflection, ReflectionModeration, ReflectionStatus
+from portal.boards.themes import MOST_THEMES, theme_list
+from portal.boards.visibility import visible_to
+from portal.errors import RuleError
+from portal.extensions import db
+
+PAGE_SIZE = 20
+LAST_PAGE = 10_000
+ORDERS = {"newest": "Newest first", "helpful": "Most helpful first"}
+
+
+def _matches(query: str):
+    """Full-text match: PostgreSQL's own search, or SQLite's FTS5 in embedded mode."""
+    if db.engine.dialect.name == "postgresql":
+        # The stored tsvector column migration 0005 adds (PostgreSQL only), GIN-indexed.
+        document = literal_column("reflections.search_vector")
+        return document.op("@@")(func.websearch_to_tsquery(literal_column("'english'"), query))
+    terms = re.findall(r"\w+", query)
+    if not terms:
+        return false()
+    fts = " ".join('"' + term.replace('"', '""') + '"' for term in terms[:12])
+    rows = text("SELECT rowid FROM reflections_fts WHERE reflections_fts MATCH :q").bindparams(
+        q=fts
+    )
+    return Reflection.id.in_(rows)
+
+
+def search_themes(raw: str) -> list[str]:
+    """The themes to search for (every one must be on a reflection it finds)."""
+    try:
+        return theme_list(raw or "")
+    except RuleError:
+        raise RuleError(f"Search for at most {MOST_THEMES} themes", "theme") from None
+
+
+def _ordered(statement, order: str):
+    if order not in ORDERS:
+        raise RuleError("Select an order from the list", "order")
+    pinned = (
+        select(ReflectionModeration.pinned_at)
+        .where(ReflectionModeration.reflection_id == Reflection.id)
+        .scalar_subquery()
+    )
+    if order == "helpful":
+        helped = (
+            select(func.count())
+            .select_from(Reaction)
+            .where(Reaction.reflection_id == Reflection.id)
+            .scalar_subquery()
+        )
+        return statement.order_by(pinned.is_(None), helped.desc(), Reflection.id.desc())
+    return statement.order_by(
+        pinned.is_(None),
+        func.coalesce(Reflection.published_at, Reflection.updated_at).desc(),
+        Reflection.id.desc(),
+    )
+
+
+def search(
+    *,
+    user: User,
+    board_ids: list[int],
+    query: str = "",
+    theme: str = "",
+    tenant_id: int | None = None,
+    board_id: int | None = None,
+    order: str = "newest",
+    page: int = 1,
+):
+    """Reflections the user may see on these boards, filtered and ordered, one page."""
+    statement = select(Reflection).where(visible_to(user), Reflection.board_id.in_(board_ids))
+    statement = statement.where(
+        or_(Reflection.status != ReflectionStatus.DRAFT, Reflection.author_id == user.id)
+    )
+    words = (query or "").replace("\x00", "").strip()[:200]
+    if words:
+        statement = statement.where(_matches(words))
+    for each in search_themes(theme):
+        statement = statement.where(Reflection.themes.contains(f",{each},", autoescape=True))
+    if tenant_id:
+        statement = statement.where(Reflection.tenant_id == tenant_id)
+    if board_id:
+        statement = statement.where(Reflection.board_id == board_id)
+    statement = _ordered(statement, order).options(
+        selectinload(Reflection.author),
+        selectinload(Reflection.tenant),
+        selectinload(Reflection.board),
+        selectinload(Reflection.moderation),
+    )
+    page = min(max(page, 1), LAST_PAGE)
+    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
