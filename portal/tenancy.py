@@ -169,20 +169,35 @@ def writing_as(tenant_id: int | None) -> Iterator[None]:
     _forget_outside(outer or frozenset())
 
 
-def _outside(obj, scope: Scope) -> bool:
+def _outside(obj, scope: Scope, cohorts) -> bool:
+    """Whether ``scope`` may not see ``obj`` (``cohorts()``: the cohorts of the scope)."""
     if not isinstance(obj, TenantOwned | TenantOrHost | CohortShared):
         return False
     tenant_id = obj.__dict__.get("tenant_id")
     if tenant_id is None:
         return isinstance(obj, TenantOwned | CohortShared)
-    return tenant_id not in scope
+    if tenant_id in scope:
+        return False
+    if isinstance(obj, CohortShared):  # another authority's, shared with our cohort?
+        return obj.__dict__.get("shared_cohort_id") not in cohorts()
+    return True
 
 
 def _forget_outside(scope: Scope) -> None:
     from sqlalchemy import inspect
 
     session = db.session()
-    gone = [obj for obj in list(session.identity_map.values()) if _outside(obj, scope)]
+    found: list[set[int]] = []
+
+    def cohorts() -> set[int]:
+        if not found:
+            tenants = db.metadata.tables["tenants"]
+            ids = list(scope) or [0]
+            query = select(tenants.c.cohort_id).where(tenants.c.id.in_(ids))
+            found.append(set(session.scalars(query)))
+        return found[0]
+
+    gone = [obj for obj in list(session.identity_map.values()) if _outside(obj, scope, cohorts)]
     if not gone:
         return
     gone_ids = {id(obj) for obj in gone}
@@ -232,15 +247,15 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         )
     ids = sorted(scope)
     tenants = db.metadata.tables["tenants"]
+    if state.is_select:  # shared rows may be read by the cohort, written by the owner only
+        shared = lambda cls: or_(  # noqa: E731
+            cls.tenant_id.in_(ids),
+            cls.shared_cohort_id.in_(select(tenants.c.cohort_id).where(tenants.c.id.in_(ids))),
+        )
+    else:
+        shared = lambda cls: cls.tenant_id.in_(ids)  # noqa: E731
     state.statement = state.statement.options(
-        with_loader_criteria(
-            CohortShared,
-            lambda cls: or_(
-                cls.tenant_id.in_(ids),
-                cls.shared_cohort_id.in_(select(tenants.c.cohort_id).where(tenants.c.id.in_(ids))),
-            ),
-            include_aliases=True,
-        ),
+        with_loader_criteria(CohortShared, shared, include_aliases=True),
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id.in_(ids), include_aliases=True),
         with_loader_criteria(
             TenantOrHost,
@@ -341,22 +356,27 @@ def rls_statements(table: str, *, host_rows: bool = False, shared: bool = False)
     """SQL that puts ``table`` under the tenant-scope policy (owner included).
 
     ``host_rows``: rows with no tenant are the host's, visible to all. ``shared``: rows
-    shared with a cohort are visible to its authorities, but written only by the owner.
+    shared with a cohort are visible to its authorities, but only for reading: a second
+    policy ``FOR SELECT``, so an UPDATE or DELETE reaches the owner's rows alone.
     """
     # The scalar subquery makes PostgreSQL evaluate the scope once per query (an
     # InitPlan) instead of parsing the setting again for every row it checks.
     rule = "tenant_id = ANY ((SELECT portal_tenant_scope())::integer[])"
-    check = rule
     if host_rows:
-        rule = check = f"(tenant_id IS NULL OR {rule})"
-    if shared:
-        rule = f"({rule} OR shared_cohort_id IN ({COHORTS_IN_SCOPE}))"
-    return [
+        rule = f"(tenant_id IS NULL OR {rule})"
+    statements = [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS tenant_scope ON {table}",
-        f"CREATE POLICY tenant_scope ON {table} USING ({rule}) WITH CHECK ({check})",
+        f"DROP POLICY IF EXISTS cohort_shared ON {table}",
+        f"CREATE POLICY tenant_scope ON {table} USING ({rule}) WITH CHECK ({rule})",
     ]
+    if shared:
+        statements.append(
+            f"CREATE POLICY cohort_shared ON {table} FOR SELECT "
+            f"USING (shared_cohort_id IN ({COHORTS_IN_SCOPE}))"
+        )
+    return statements
 
 
 def enable_rls(op, tables: dict[str, bool | str]) -> None:
@@ -374,6 +394,7 @@ def disable_rls(op, tables: dict[str, bool]) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in tables:
+        op.execute(f"DROP POLICY IF EXISTS cohort_shared ON {table}")
         op.execute(f"DROP POLICY IF EXISTS tenant_scope ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

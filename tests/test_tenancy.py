@@ -176,3 +176,118 @@ def test_with_one_pooled_connection_a_requests_scope_is_gone_in_the_next(world, 
         engine.dispose()
     assert setting in ("", None)
     assert count == 0
+
+
+# --- Cohort-shared rows: read by the cohort, written by their owner alone ------------------
+
+
+def _shared_comment(world, db) -> int:
+    from portal.boards.models import Board, Comment, Reflection, ReflectionStatus, Visibility
+
+    assert world.a.cohort_id == world.b.cohort_id
+    with tenancy.scoped({world.a.id}):
+        board = Board(cohort_id=world.a.cohort_id, title="Shared")
+        db.session.add(board)
+        db.session.flush()
+        post = Reflection(
+            tenant_id=world.a.id, board_id=board.id, author_id=world["participant_a"].id,
+            title="Shared", body="Shared", visibility=Visibility.COHORT,
+            status=ReflectionStatus.PUBLISHED, shared_cohort_id=world.a.cohort_id,
+        )  # fmt: skip
+        db.session.add(post)
+        db.session.flush()
+        comment = Comment(
+            tenant_id=world.a.id, shared_cohort_id=world.a.cohort_id, reflection_id=post.id,
+            author_id=world["participant_a"].id, body="Mine",
+        )  # fmt: skip
+        db.session.add(comment)
+        db.session.commit()
+        return comment.id
+
+
+def test_a_bulk_delete_never_reaches_another_authoritys_shared_rows(world, db):
+    from sqlalchemy import delete, update
+
+    from portal.boards.models import Comment
+
+    comment_id = _shared_comment(world, db)
+    a_id, b_id = world.a.id, world.b.id
+    with tenancy.scoped({b_id}):
+        seen = db.session.get(Comment, comment_id)
+        assert seen is not None  # shared: Eastmere reads it
+        db.session.expunge(seen)
+        gone = db.session.execute(
+            delete(Comment).where(Comment.id == comment_id).execution_options(
+                synchronize_session=False
+            )
+        )  # fmt: skip
+        changed = db.session.execute(
+            update(Comment).where(Comment.id == comment_id).values(body="Not yours")
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        assert (gone.rowcount, changed.rowcount) == (0, 0)
+        db.session.commit()
+    with tenancy.scoped({a_id}):
+        assert db.session.get(Comment, comment_id).body == "Mine"
+
+
+@postgres_only
+def test_rls_lets_the_cohort_read_shared_rows_but_not_delete_them(world, db):
+    comment_id = _shared_comment(world, db)
+    with tenancy.scoped({world.b.id}):
+        sql = "SELECT count(*) FROM reflection_comments WHERE id = :id"
+        assert _raw(db, sql, id=comment_id).scalar() == 1
+        deleted = _raw(db, "DELETE FROM reflection_comments WHERE id = :id", id=comment_id)
+        assert deleted.rowcount == 0
+        db.session.commit()
+    with tenancy.scoped({world.a.id}):
+        assert _raw(db, sql, id=comment_id).scalar() == 1
+
+
+# --- The narrow escapes ------------------------------------------------------------------
+
+
+def test_read_across_returns_plain_values_from_every_authority(world, db):
+    with tenancy.scoped({world.a.id}):
+        rows = tenancy.read_across(select(Membership.tenant_id, func.count()).group_by(
+            Membership.tenant_id
+        ))  # fmt: skip
+        assert {tenant_id for tenant_id, _ in rows} == {world.a.id, world.b.id}
+        assert tenancy.current_scope() == {world.a.id}  # the caller's scope is back
+
+
+def test_read_across_refuses_orm_objects(world, db):
+    from sqlalchemy.orm import aliased
+
+    with tenancy.scoped({world.a.id}):
+        with pytest.raises(TenantScopeError, match="plain values"):
+            tenancy.read_across(select(Membership))
+        with pytest.raises(TenantScopeError, match="plain values"):
+            tenancy.read_across(select(aliased(Membership)))
+
+
+def test_writing_as_writes_in_the_owners_scope_and_leaves_nothing_behind(world, db):
+    user = world["participant_a"]
+    a_id, b_id = world.a.id, world.b.id
+    with tenancy.scoped({a_id}):
+        with tenancy.writing_as(b_id):
+            assert tenancy.current_scope() == {b_id}
+            db.session.add(Membership(user_id=user.id, tenant_id=b_id))
+        assert tenancy.current_scope() == {a_id}
+        leaked = [o for o in db.session.identity_map.values() if getattr(o, "tenant_id", 0) == b_id]
+        assert leaked == []
+        db.session.commit()
+    assert set(tenancy.values_across(
+        select(Membership.tenant_id).where(Membership.user_id == user.id)
+    )) == {a_id, b_id}  # fmt: skip
+
+
+def test_writing_as_keeps_rows_the_caller_may_still_see(world, db):
+    from portal.boards.models import Comment
+
+    comment_id = _shared_comment(world, db)
+    with tenancy.scoped({world.b.id}):
+        comment = db.session.get(Comment, comment_id)  # Northbrook's, shared with the cohort
+        with tenancy.writing_as(world.a.id):
+            pass
+        assert comment in db.session  # still visible to Eastmere, so still in the session
