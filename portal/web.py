@@ -1,4 +1,7 @@
-"""Helpers shared by every feature's routes and templates."""
+"""The site's shell: where a person starts, the navigation, and template helpers.
+
+The helpers every feature's routes use (apply_change, htmx_swap, form_error) live in
+``portal.common.routes``."""
 
 from __future__ import annotations
 
@@ -7,55 +10,9 @@ from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.common.clock import london, london_time
-from portal.errors import NotFound, RuleError
 from portal.security import csp_nonce
 
 SERVICE_NAME = "Partnership portal"
-
-
-def form_error(form, error: RuleError) -> None:
-    """Show a service rule's refusal on the field it names (or the whole form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = (
-            [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
-        )
-    else:
-        form.form_errors.append(error.message)
-
-
-def apply_change(apply, *, form=None):
-    """Run one service change for a route and commit it. A refusal (RuleError) is rolled
-    back and shown on the form's field, or flashed; a missing record is a 404.
-
-    Returns the change's result (True if it returns nothing), or None when refused.
-    """
-    from flask import abort, flash
-
-    from portal.extensions import db
-
-    try:
-        result = apply()
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except RuleError as error:
-        db.session.rollback()
-        if form is not None:
-            form_error(form, error)
-        else:
-            flash(error.message, "error")
-        return None
-    db.session.commit()
-    return True if result is None else result
-
-
-def htmx_swap() -> bool:
-    """An htmx request for a part of the page, to swap in. A history restore (Back or
-    Forward, with the history cache off) also carries HX-Request but needs the whole page."""
-    from portal.extensions import htmx
-
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def home_url_for(user) -> str:

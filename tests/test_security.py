@@ -473,8 +473,8 @@ def test_development_defaults_are_not_hardened_for_production():
 def test_a_bug_inside_a_service_is_a_500_not_a_silent_404(app, world, login_as):
     """apply_change turns only the domain's NotFound into a 404; a KeyError from a bug
     used to be caught as a LookupError and hidden behind a 404."""
+    from portal.common.routes import apply_change
     from portal.errors import NotFound
-    from portal.web import apply_change
 
     def buggy():
         return {}["missing"]

@@ -24,10 +24,11 @@ from portal.accounts.forms import (
     SetPasswordForm,
     SignInForm,
 )
+from portal.common.routes import form_error
 from portal.errors import RuleError
 from portal.extensions import db, limiter
 from portal.security import safe_next
-from portal.web import form_error, home_url_for
+from portal.web import home_url_for
 
 bp = Blueprint("auth", __name__)
 

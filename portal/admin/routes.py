@@ -9,6 +9,7 @@ from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Role, User
 from portal.audit.service import event_actions, search_events
 from portal.auth import get_or_404, roles_required
+from portal.common.routes import apply_change
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.host.service import catalogue, save_service, services_by_name
@@ -23,7 +24,6 @@ from portal.people_forms import (
 )
 from portal.tenants.models import Tenant
 from portal.tenants.service import cohorts_newest_first, tenants_by_name
-from portal.web import apply_change
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

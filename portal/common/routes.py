@@ -1,8 +1,11 @@
-"""What every feature's blueprints share."""
+"""What every feature's routes share: one way to apply a change and report a refusal,
+htmx swaps, and the tenant slug in URLs."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g
+
+from portal.errors import NotFound, RuleError
 
 
 def add_tenant_slug(endpoint: str, values: dict) -> None:
@@ -16,3 +19,48 @@ def tenant_url_defaults(bp: Blueprint) -> Blueprint:
     """Register :func:`add_tenant_slug` on a blueprint under ``/<tenant_slug>/``."""
     bp.url_defaults(add_tenant_slug)
     return bp
+
+
+def form_error(form, error: RuleError) -> None:
+    """Show a service rule's refusal on the field it names (or the whole form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = (
+            [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+        )
+    else:
+        form.form_errors.append(error.message)
+
+
+def apply_change(apply, *, form=None):
+    """Run one service change for a route and commit it. A refusal (RuleError) is rolled
+    back and shown on the form's field, or flashed; a missing record is a 404.
+
+    Returns the change's result (True if it returns nothing), or None when refused.
+    """
+    from flask import abort, flash
+
+    from portal.extensions import db
+
+    try:
+        result = apply()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except RuleError as error:
+        db.session.rollback()
+        if form is not None:
+            form_error(form, error)
+        else:
+            flash(error.message, "error")
+        return None
+    db.session.commit()
+    return True if result is None else result
+
+
+def htmx_swap() -> bool:
+    """An htmx request for a part of the page, to swap in. A history restore (Back or
+    Forward, with the history cache off) also carries HX-Request but needs the whole page."""
+    from portal.extensions import htmx
+
+    return bool(htmx) and not htmx.history_restore_request

@@ -9,13 +9,12 @@ from flask_login import current_user
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
-from portal.common.routes import tenant_url_defaults
+from portal.common.routes import form_error, tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 from portal.imports import service as imports
 from portal.people_forms import ActiveForm, ImportParticipantsForm, InviteParticipantForm
 from portal.placements.service import placement_summary
-from portal.web import form_error
 
 bp = tenant_url_defaults(Blueprint("partner", __name__, url_prefix="/<tenant_slug>"))
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.common.forms import ActionForm
-from portal.common.routes import tenant_url_defaults
+from portal.common.routes import apply_change, htmx_swap, tenant_url_defaults
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
 from portal.host.models import Borough
@@ -32,7 +32,6 @@ from portal.placements.forms import (
     ServiceFilterForm,
 )
 from portal.placements.models import Placement, PlacementStatus
-from portal.web import apply_change, htmx_swap
 
 bp = tenant_url_defaults(Blueprint("placements", __name__, url_prefix="/<tenant_slug>/placements"))
 host_bp = Blueprint("host_placements", __name__, url_prefix="/host")

@@ -9,7 +9,7 @@ from portal.auth import roles_required
 from portal.boards import service
 from portal.boards.forms import DigestForm
 from portal.boards.routes.blueprints import EVERYONE, digest_bp
-from portal.web import apply_change
+from portal.common.routes import apply_change
 
 
 @digest_bp.route("/digest", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from portal.boards.forms import BoardForm, ReasonForm
 from portal.boards.routes.blueprints import MODERATORS, host_bp
 from portal.boards.routes.reading import INTENT, reflection_page, visible
 from portal.common.forms import ActionForm
-from portal.web import apply_change
+from portal.common.routes import apply_change
 
 
 @host_bp.get("/reflections/<int:reflection_id>")

@@ -12,9 +12,9 @@ from portal.boards.markdown import render
 from portal.boards.models import Reflection
 from portal.boards.routes.blueprints import EVERYONE, MODERATORS, WRITERS, bp
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change, form_error, htmx_swap
 from portal.errors import NotFound, RuleError
 from portal.extensions import htmx
-from portal.web import apply_change, form_error, htmx_swap
 
 
 @bp.get("/boards/")

@@ -13,9 +13,9 @@ from portal.boards.models import Reflection, ReflectionStatus, Visibility
 from portal.boards.routes.blueprints import WRITERS, bp
 from portal.common.clock import london
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change, form_error
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.web import apply_change, form_error
 
 
 @bp.post("/boards/<int:board_id>/reflections")

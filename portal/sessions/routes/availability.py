@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from portal.auth import roles_required
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change
 from portal.sessions import service
 from portal.sessions.forms import ExceptionForm, SettingsForm
 from portal.sessions.models import ExceptionKind
 from portal.sessions.routes import host_bp
 from portal.sessions.routes.access import HOSTS
-from portal.web import apply_change
 
 
 def _saved_settings_form() -> SettingsForm:

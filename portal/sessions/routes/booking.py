@@ -10,12 +10,12 @@ from flask_login import current_user
 from portal.accounts.service import active_participant
 from portal.auth import roles_required
 from portal.common.clock import LONDON
+from portal.common.routes import apply_change, htmx_swap
 from portal.sessions import service
 from portal.sessions.forms import BookForm, FindTimeForm
 from portal.sessions.models import SessionKind
 from portal.sessions.routes import bp
 from portal.sessions.routes.access import PARTNERS, day_arg, participant_choices, start_arg
-from portal.web import apply_change, htmx_swap
 
 FIND_DAYS = 14  # how many days of free times a page shows
 FIND_ARGS = ("participant", "kind", "who", "length")

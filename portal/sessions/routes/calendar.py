@@ -10,12 +10,12 @@ from portal.accounts.models import User
 from portal.accounts.service import tenant_ids_for
 from portal.auth import roles_required
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change
 from portal.errors import NotFound
 from portal.sessions import ical, queries, service
 from portal.sessions.models import Session
 from portal.sessions.routes import bp, feed_bp, host_bp
 from portal.sessions.routes.access import EVERYONE, HOSTS, host_session, tenant_session
-from portal.web import apply_change
 
 
 def _base_url() -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth import roles_required
 from portal.common.clock import LONDON, as_utc
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change
 from portal.sessions import service
 from portal.sessions.forms import MoveForm, ReasonForm
 from portal.sessions.models import Attendance, Session
@@ -21,7 +22,6 @@ from portal.sessions.routes.access import (
     tenant_session,
 )
 from portal.sessions.routes.booking import by_day, fortnight
-from portal.web import apply_change
 
 # --- Cancelling ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal.accounts.models import Role
 from portal.auth import roles_required
 from portal.common.forms import ActionForm
+from portal.common.routes import apply_change
 from portal.sessions import queries, service
 from portal.sessions.forms import GroupForm, MoveGroupForm, SeatForm
 from portal.sessions.models import PlaceStatus, SessionKind
@@ -21,7 +22,6 @@ from portal.sessions.routes.access import (
     participant_choices,
     tenant_session,
 )
-from portal.web import apply_change
 
 # --- Seats -----------------------------------------------------------------------------------
 
