@@ -108,28 +108,39 @@ def _seed_boards() -> None:
 def _seed_sessions() -> None:
     """Working hours for host staff, cleared placements for two participants (so joint
     visits can be booked at once), and a fortnightly supervision group."""
-    from datetime import time, timedelta
-
-    from portal.common.clock import utcnow
-    from portal.errors import RuleError
-    from portal.placements.models import Placement, PlacementStatus
-    from portal.sessions import service as sessions
-    from portal.sessions.models import AvailabilityWindow, Session, SessionKind
-    from portal.sessions.slots import bank_holiday, local
+    from portal.common.clock import today
 
     people = {u.email: u for u in db.session.scalars(select(User))}
+    _seed_hours(people)
+    _seed_placements(people, today())
+    db.session.flush()
+    _seed_group(people.get("facilitator@centre.example"), today())
+
+
+def _seed_hours(people: dict) -> None:
+    from datetime import time
+
+    from portal.sessions import service as sessions
+    from portal.sessions.models import AvailabilityWindow
+
     for user in people.values():
         if user.is_host and user.role != Role.CENTRE_ADMIN and not sessions.windows_for(user.id):
             for weekday in range(5):
                 db.session.add(AvailabilityWindow(user_id=user.id, weekday=weekday,
                                                   starts=time(9), ends=time(17)))  # fmt: skip
-    today = sessions.london_date(utcnow())
+
+
+def _seed_placements(people: dict, today) -> None:
+    from datetime import timedelta
+
+    from portal.placements.models import Placement, PlacementStatus
+
     front_door = db.session.scalar(
         select(HostService).where(HostService.name == "Front Door and MASH")
     )
     for email in ("participant@northbrook.example", "participant@eastmere.example"):
         person = people.get(email)
-        has_one = db.session.scalar(
+        has_one = person is not None and db.session.scalar(
             select(Placement.id).where(Placement.participant_id == person.id)
         )
         if person is None or front_door is None or has_one:
@@ -137,14 +148,25 @@ def _seed_sessions() -> None:
         tenant_id = db.session.scalar(
             select(Membership.tenant_id).where(Membership.user_id == person.id)
         )
+        manager = (
+            "manager@northbrook.example" if "northbrook" in email else "manager@eastmere.example"
+        )
         db.session.add(Placement(
             tenant_id=tenant_id, participant_id=person.id, service_id=front_door.id,
             status=PlacementStatus.CLEARED, starts_on=today, ends_on=today + timedelta(days=90),
             days_per_week=2, learning_goals="See how the front door weighs up referrals, and join strategy discussions.",
-            requested_by_id=people["manager@northbrook.example"].id if "northbrook" in email else people["manager@eastmere.example"].id,
+            requested_by_id=people[manager].id,
         ))  # fmt: skip
-    db.session.flush()
-    facilitator = people.get("facilitator@centre.example")
+
+
+def _seed_group(facilitator, today) -> None:
+    from datetime import time, timedelta
+
+    from portal.errors import RuleError
+    from portal.sessions import service as sessions
+    from portal.sessions.models import Session, SessionKind
+    from portal.sessions.slots import bank_holiday, local
+
     if facilitator is None or db.session.scalar(
         select(Session.id).where(Session.tenant_id.is_(None))
     ):

@@ -165,6 +165,26 @@ def check_agenda(agenda: str | None) -> str:
 # --- Booking ---------------------------------------------------------------------------------
 
 
+def _check_booker(actor: User, tenant: Tenant, participant_id: int | None) -> User:
+    """The participant a visit is booked for, if ``actor`` may book it for them."""
+    if actor.role not in (Role.PARTNER_MANAGER, Role.PARTICIPANT):
+        raise RuleError("Only partner staff book joint visits and consultations")
+    participant = participant_of(tenant, participant_id)
+    if not can_book_for(actor, participant.id):
+        raise RuleError("You can only book sessions for yourself", "participant")
+    return participant
+
+
+def _hosts_asked_for(tenant: Tenant, host_id: int | None, service_id: int | None) -> list[User]:
+    """The host asked for, or everyone in the service ("anyone in this service")."""
+    hosts = visit_hosts(tenant, service_id=service_id)
+    if host_id is not None:
+        hosts = [h for h in hosts if h.id == host_id]
+    if not hosts:
+        raise RuleError("Select a host practitioner who works with your authority", "host")
+    return hosts
+
+
 def _first_free_host(hosts: list[User], participant: User, starts_at, ends_at) -> User:
     """The host to book: the one free host, or of several ("anyone in this service") the
     free one with the fewest visits that week. Caller holds the locks."""
@@ -203,11 +223,7 @@ def book_visit(
 
     Everyone's freedom is checked again here, under locks, whatever the slot list said.
     """
-    if actor.role not in (Role.PARTNER_MANAGER, Role.PARTICIPANT):
-        raise RuleError("Only partner staff book joint visits and consultations")
-    participant = participant_of(tenant, participant_id)
-    if not can_book_for(actor, participant.id):
-        raise RuleError("You can only book sessions for yourself", "participant")
+    participant = _check_booker(actor, tenant, participant_id)
     if kind not in ONE_TO_ONE_KINDS:
         raise RuleError("Select a joint visit or a case consultation", "kind")
     if starts_at is None:
@@ -215,12 +231,7 @@ def book_visit(
     starts_at = as_utc(starts_at)
     ends_at = starts_at + check_length(length_minutes)
     location, agenda = check_location(location), check_agenda(agenda)
-    hosts = visit_hosts(tenant, service_id=service_id)
-    if host_id is not None:
-        hosts = [h for h in hosts if h.id == host_id]
-    if not hosts:
-        raise RuleError("Select a host practitioner who works with your authority", "host")
-
+    hosts = _hosts_asked_for(tenant, host_id, service_id)
     lock_people([participant.id, *(h.id for h in hosts)])
     host = _first_free_host(hosts, participant, starts_at, ends_at)
     confirm = settings_for(host.id).confirm_bookings
