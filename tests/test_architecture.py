@@ -66,3 +66,23 @@ print(sorted(set(db.metadata.tables) - listed))
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# Files you can read in one sitting: a module over this many lines wants splitting by what
+# it does, a function over FUNCTION_LINES wants its steps named.
+FILE_LINES, FUNCTION_LINES = 400, 60
+
+
+def test_modules_and_functions_stay_small():
+    too_long = []
+    for path in _python_files():
+        text = path.read_text()
+        name = str(path.relative_to(PORTAL))
+        if len(text.splitlines()) > FILE_LINES:
+            too_long.append(f"{name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > FUNCTION_LINES:
+                    too_long.append(f"{name}: {node.name}() is {length} lines")
+    assert too_long == []

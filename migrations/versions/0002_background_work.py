@@ -8,7 +8,7 @@ Create Date: 2026-11-22 09:58:22.304177
 from alembic import op
 import sqlalchemy as sa
 
-from portal.tenancy import disable_rls, enable_rls
+from portal.rls import disable_rls, enable_rls
 
 # Tenant-owned tables -> whether host-level rows (tenant_id NULL) are allowed.
 TENANT_TABLES = {

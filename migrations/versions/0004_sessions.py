@@ -8,7 +8,7 @@ Create Date: 2026-11-22 12:17:29.395689
 from alembic import op
 import sqlalchemy as sa
 
-from portal.tenancy import disable_rls, enable_rls
+from portal.rls import disable_rls, enable_rls
 
 TENANT_TABLES = {"sessions": True, "session_places": False}
 

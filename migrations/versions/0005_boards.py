@@ -8,7 +8,7 @@ Create Date: 2026-11-22 12:48:15.883069
 from alembic import op
 import sqlalchemy as sa
 
-from portal.tenancy import disable_rls, enable_rls
+from portal.rls import disable_rls, enable_rls
 
 TENANT_TABLES = {
     "boards": True,

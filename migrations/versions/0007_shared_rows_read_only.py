@@ -11,7 +11,7 @@ Revises: 0006_board_moderation
 
 from alembic import op
 
-from portal.tenancy import COHORTS_IN_SCOPE, enable_rls
+from portal.rls import COHORTS_IN_SCOPE, enable_rls
 
 revision = "0007_shared_rows_read_only"
 down_revision = "0006_board_moderation"
