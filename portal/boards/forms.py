@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
 from portal.boards.search import LAST_PAGE, ORDERS
+from portal.common.forms import reason_form
 
 
 class ReflectionForm(FlaskForm):
@@ -81,16 +82,7 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Post comment", widget=GovSubmitInput())
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
-        widget=GovTextArea(),
-        validators=[
-            InputRequired(message="Enter a reason"),
-            Length(max=500, message="The reason must be 500 characters or fewer"),
-        ],
-    )
-    submit = SubmitField("Send", widget=GovSubmitInput())
+ReasonForm = reason_form("Send")
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
