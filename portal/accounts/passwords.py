@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from portal.config import PASSWORD_HASH_COSTS, password_hash_cost
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
-# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
-hasher = PasswordHasher()
+
+def make_hasher(cost: str) -> PasswordHasher:
+    """An argon2id hasher at one of the costs in portal/config.py's PASSWORD_HASH_COSTS."""
+    return PasswordHasher(type=Type.ID, **PASSWORD_HASH_COSTS[cost])
+
+
+# argon2id at the cost PASSWORD_HASH_COST names when this module is first imported:
+# production's unless the test suite asked for its own (tests/conftest.py).
+hasher = make_hasher(password_hash_cost())
 # Verified against when an email is unknown, so a miss costs as long as a hit.
 _DUMMY_HASH = hasher.hash("not-a-real-password-but-the-same-cost")
 

@@ -3,7 +3,9 @@ test run, and a fresh browser context (JavaScript on or off) for each visitor.
 
 Chromium is Debian's ``/usr/bin/chromium``, driven by Playwright. Without it these
 tests skip with a message saying how to install it; with ``PORTAL_REQUIRE_BROWSER=1``
-(set by ``.ci/run``) they fail instead, so CI can never pass by skipping them.
+(set by ``.ci/run``) they fail instead, so CI can never pass by skipping them: a
+browser test that skips for any reason is reported as failed (in each pytest-xdist
+worker, where it ran, so the run fails however the tests are shared out).
 """
 
 from __future__ import annotations
@@ -29,11 +31,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _browser_required() -> bool:
+    return os.environ.get("PORTAL_REQUIRE_BROWSER") == "1"
+
+
 def _cannot_run(reason: str) -> NoReturn:
     """Skip, or fail when CI has said browser tests must run."""
-    if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
+    if _browser_required():
         pytest.fail(f"{reason} (PORTAL_REQUIRE_BROWSER=1: not skipping)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With PORTAL_REQUIRE_BROWSER=1, a browser test that skipped (a skip mark, a skip
+    in a fixture or in the test) counts as a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    browser = item.get_closest_marker("browser") or "chromium" in item.fixturenames
+    if report.skipped and not hasattr(report, "wasxfail") and browser and _browser_required():
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped ({reason}), but PORTAL_REQUIRE_BROWSER=1"
 
 
 @pytest.fixture(scope="session")

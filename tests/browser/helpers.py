@@ -2,6 +2,13 @@
 
 ``check_page(page)`` runs both. It works the same whether the page's context has
 JavaScript on or off (see :func:`assert_accessible` for how).
+
+The markup check is cheap and runs on every page served. axe takes a few hundred
+milliseconds a page, and journeys see the same pages again and again, so it runs once
+per *page type* in a test run (in each pytest-xdist worker): the route that served
+the page, JavaScript on or off, and the kinds of element it shows (see
+:func:`page_type`). A page in another state (an error summary, a banner, an empty list
+rather than a full one) is another type, and is checked too.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from portal import tenancy
 from portal.extensions import db
@@ -47,10 +57,69 @@ def js_enabled(context) -> bool:
 
 
 def check_page(page) -> None:
-    """The page as it is now is valid, labelled markup with no WCAG 2.2 A/AA violations."""
+    """The page as it is now is valid, labelled markup with no WCAG 2.2 A/AA violations
+    (axe: once per page type, see :func:`assert_accessible_once`)."""
     page.wait_for_load_state("load")
     assert_valid_html(page)
+    assert_accessible_once(page)
+
+
+# --- Page types -------------------------------------------------------------------------
+
+_axe_passed: set[tuple] = set()  # page types axe has found nothing wrong with, this run
+
+# The kinds of element a page shows: tag, classes, role and type, each kind once.
+_ELEMENT_KINDS = """() => {
+  const kinds = new Set();
+  for (const element of document.querySelectorAll("body *")) {
+    let kind = element.localName;
+    for (const name of [...element.classList].sort()) kind += "." + name;
+    for (const name of ["role", "type"]) {
+      if (element.hasAttribute(name)) kind += `[${name}=${element.getAttribute(name)}]`;
+    }
+    kinds.add(kind);
+  }
+  return [...kinds].sort();
+}"""
+
+
+def _route(page) -> str:
+    """The endpoint that serves the page's address (or the path, if none does)."""
+    path = urlsplit(page.url).path
+    if not has_app_context():
+        return path
+    adapter = current_app.url_map.bind("localhost")
+    for method in ("GET", "POST"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except RequestRedirect:
+            return path
+        except HTTPException as error:
+            if error.code == 405:
+                continue
+            return f"{error.code}"  # e.g. the not-found page, whatever the address
+        return endpoint
+    return path
+
+
+def page_type(page) -> tuple:
+    """What two visits must share to be the same page to axe: the route, JavaScript on or
+    off, the HTTP status and method of the document, and the kinds of element shown."""
+    document = _last_document.get(page)
+    served = (document.request.method, document.status) if document is not None else None
+    kinds = tuple(page.evaluate(_ELEMENT_KINDS))
+    return (_route(page), js_enabled(page.context), served, kinds)
+
+
+def assert_accessible_once(page) -> bool:
+    """:func:`assert_accessible`, unless a page of this type has already passed it in
+    this run. True if axe ran."""
+    key = page_type(page)
+    if key in _axe_passed:
+        return False
     assert_accessible(page)
+    _axe_passed.add(key)
+    return True
 
 
 # --- axe-core ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.tenants.models import Cohort
 from tests.factories import PASSWORD
 
-from .helpers import assert_accessible, check_page, html_problems, js_enabled, sign_in
+from .helpers import assert_accessible_once, check_page, html_problems, js_enabled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +96,7 @@ def check_shown(page) -> None:
         return
     problems = html_problems(page.content())
     assert not problems, f"markup problems on {page.url} as shown:\n  " + "\n  ".join(problems)
-    assert_accessible(page)
+    assert_accessible_once(page)
 
 
 def mark_document(page) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
-from .helpers import assert_accessible, html_problems
+from . import helpers
+from .helpers import assert_accessible, assert_accessible_once, check_page, html_problems
 
 PROBE = """<!DOCTYPE html>
 <html lang="en"><head><title>Probe</title></head>
@@ -85,3 +88,38 @@ def test_markup_check_finds_faults(before, after, problem):
     assert before in VALID
     problems = html_problems(VALID.replace(before, after, 1))
     assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.browser
+def test_axe_runs_once_per_page_type_and_the_markup_check_on_every_page(new_page, js, monkeypatch):
+    """Two people's pages are one type to axe; the same page with an error summary is
+    another. The markup of every page served is still checked."""
+    monkeypatch.setattr(helpers, "_axe_passed", set())
+    summary = '<main><div class="govuk-error-summary" role="alert"><p>There is a problem</p></div>'
+    bodies = {
+        "/northbrook/people/101": VALID,
+        "/northbrook/people/102": VALID.replace("Your name", "Their name"),
+        "/northbrook/people/103": VALID.replace("<main>", summary, 1),
+        "/northbrook/people/104": VALID.replace('<div id="name-hint">', '<div id="name">'),
+    }
+    page = new_page(js=js)
+    page.route(
+        "**/northbrook/people/*",
+        lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8", body=bodies[urlsplit(route.request.url).path]
+        ),
+    )
+
+    page.goto("/northbrook/people/101")
+    check_page(page)
+    assert len(helpers._axe_passed) == 1
+    assert assert_accessible_once(page) is False  # the same page: already checked
+    page.goto("/northbrook/people/102")
+    check_page(page)
+    assert len(helpers._axe_passed) == 1  # another person, the same type of page
+    page.goto("/northbrook/people/103")
+    check_page(page)
+    assert len(helpers._axe_passed) == 2  # with an error summary: another type
+    page.goto("/northbrook/people/104")
+    with pytest.raises(AssertionError, match="id 'name' is also used"):
+        check_page(page)

@@ -17,7 +17,7 @@ from portal.sessions.models import AvailabilityWindow, SessionKind
 from portal.sessions.slots import bank_holiday, local
 from tests.factories import PASSWORD
 
-from .helpers import assert_accessible, check_page, html_problems, js_enabled, sign_in
+from .helpers import assert_accessible_once, check_page, html_problems, js_enabled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -135,7 +135,7 @@ def check_shown(page) -> None:
         return
     problems = html_problems(page.content())
     assert not problems, f"markup problems on {page.url} as shown:\n  " + "\n  ".join(problems)
-    assert_accessible(page)
+    assert_accessible_once(page)
 
 
 def first_slot(page, day: date):
