@@ -15,7 +15,8 @@ from sqlalchemy import and_, select
 from portal import tenancy
 from portal.accounts.models import Membership, Role, User
 from portal.audit.service import record
-from portal.errors import NotFound, RuleError
+from portal.common.records import one_or_not_found
+from portal.errors import RuleError
 from portal.extensions import db
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
@@ -25,13 +26,7 @@ from portal.tenants.models import Tenant
 
 def get_placement(placement_id: int, *, lock: bool = False) -> Placement:
     """A placement in the current tenant scope, or NotFound (routes turn it into a 404)."""
-    query = select(Placement).where(Placement.id == placement_id)
-    if lock:
-        query = query.with_for_update()
-    placement = db.session.scalar(query)
-    if placement is None:
-        raise NotFound(placement_id)
-    return placement
+    return one_or_not_found(Placement, placement_id, lock=lock)
 
 
 # --- Who may act ---------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from portal import tenancy
 from portal.accounts.models import Role, User
 from portal.common.clock import as_utc, london_date, utcnow
-from portal.errors import NotFound, RuleError
+from portal.common.records import one_or_not_found
+from portal.errors import RuleError
 from portal.extensions import db
 from portal.placements.models import Placement, PlacementStatus
 from portal.sessions import slots
@@ -41,13 +42,7 @@ HOSTS_OF_VISITS = (Role.HOST_PRACTITIONER, Role.SERVICE_LEAD)
 
 def get_session(session_id: int, *, lock: bool = False) -> Session:
     """A session in the current scope (its authority's, or a host group), or NotFound."""
-    query = select(Session).where(Session.id == session_id)
-    if lock:
-        query = query.with_for_update()
-    session = db.session.scalar(query)
-    if session is None:
-        raise NotFound(session_id)
-    return session
+    return one_or_not_found(Session, session_id, lock=lock)
 
 
 def require_open(session: Session, doing: str) -> None:
