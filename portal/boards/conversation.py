@@ -20,7 +20,6 @@ from portal.boards.models import (
     Reaction,
     Reflection,
     ReflectionStatus,
-    Visibility,
 )
 from portal.boards.people import reach
 from portal.boards.telling import tell, tell_moderators
@@ -60,13 +59,11 @@ def add_comment(reflection_id: int, *, actor: User, body: str) -> Comment:
         raise RuleError("Write a comment", "body")
     if len(body) > 5000:
         raise RuleError("A comment must be 5,000 characters or fewer", "body")
-    if reflection.visibility != Visibility.PRIVATE:
-        found = find_identifiers(body)
-        if found:
-            listed = "; ".join(f"“{f.text}”" for f in found[:5])
-            raise RuleError(
-                f"Remove details that could identify a child or family: {listed}", "body"
-            )
+    # Checked even on a private reflection: its comments go with it if it is shared later.
+    found = find_identifiers(body)
+    if found:
+        listed = "; ".join(f"“{f.text}”" for f in found[:5])
+        raise RuleError(f"Remove details that could identify a child or family: {listed}", "body")
     comment = Comment(
         tenant_id=owner_tenant(actor, reflection),
         shared_cohort_id=reflection.shared_cohort_id,

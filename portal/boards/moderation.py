@@ -8,6 +8,11 @@ facilitator may moderate a cohort-wide post from an authority they do not work w
 approving, below. Decisions are written with upserts, so a repeated or simultaneous
 decision changes nothing twice. What the author is told, and the audit event, are the
 author's authority's, written in its scope.
+
+Each decision loads what it is about by the pages' rule (``visibility``): a reflection,
+or a comment or flag on one, that the moderator cannot read is not found (a 404),
+whether a page or anything else calls. Only a reflection its board's readers see is
+pinned (:func:`pinnable`).
 """
 
 from __future__ import annotations
@@ -27,17 +32,19 @@ from portal.boards.models import (
     Reflection,
     ReflectionModeration,
     ReflectionStatus,
+    Visibility,
 )
 from portal.boards.people import is_moderator
 from portal.boards.sharing import sync_sharing
 from portal.boards.telling import tell
 from portal.boards.upserts import insert_new, upsert
-from portal.boards.visibility import get_reflection, hidden, visible_to
+from portal.boards.visibility import get_comment, get_flag, get_reflection, hidden
 from portal.common.clock import utcnow
-from portal.errors import NotFound, RuleError
+from portal.errors import RuleError
 from portal.extensions import db
 
 R = ReflectionStatus
+V = Visibility
 
 
 def _refuse_unless_moderator(user: User, what: str = "reflections") -> None:
@@ -45,10 +52,21 @@ def _refuse_unless_moderator(user: User, what: str = "reflections") -> None:
         raise RuleError(f"Only facilitators moderate {what}")
 
 
-def _moderated(reflection_id: int, moderator: User) -> Reflection:
-    """A reflection the moderator can see, to decide about (a 404 otherwise)."""
+def _moderated(reflection_id: int, moderator: User, *, lock: bool = False) -> Reflection:
+    """A reflection the moderator can see, to decide about (a 404 otherwise): the pages'
+    rule (``visibility.get_reflection``), so nobody moderates what they cannot read."""
     _refuse_unless_moderator(moderator)
-    return get_reflection(reflection_id, moderator)
+    return get_reflection(reflection_id, moderator, lock=lock)
+
+
+def pinnable(reflection: Reflection) -> bool:
+    """Shared with its board's readers: published, not hidden, and for the authority or
+    the cohort (pinning puts it at the top of their board; nobody else reads it there)."""
+    return (
+        reflection.status == R.PUBLISHED
+        and not reflection.is_hidden
+        and reflection.visibility in (V.AUTHORITY, V.COHORT)
+    )
 
 
 def _decide(reflection: Reflection, **decision) -> None:
@@ -93,14 +111,7 @@ def approve(reflection_id: int, *, moderator: User) -> Reflection:
     post is not shared, so only facilitators who have its authority in their scope can
     reach it at all: the write is always within their scope, and both locks check it.
     """
-    _refuse_unless_moderator(moderator)
-    reflection = db.session.scalar(
-        select(Reflection)
-        .where(Reflection.id == reflection_id, visible_to(moderator))
-        .with_for_update(of=Reflection)
-    )
-    if reflection is None:
-        raise NotFound(reflection_id)
+    reflection = _moderated(reflection_id, moderator, lock=True)
     if reflection.status != R.PENDING:
         raise RuleError("Only reflections waiting for approval can be approved")
     if reflection.is_hidden:
@@ -143,9 +154,15 @@ def restore(reflection_id: int, *, moderator: User) -> Reflection:
 
 
 def toggle_pin(reflection_id: int, *, moderator: User, on: bool | None = None) -> Reflection:
-    """Pin it to the top of its board, or unpin it (``on``; None: the other way round)."""
+    """Pin it to the top of its board, or unpin it (``on``; None: the other way round).
+    Only a :func:`pinnable` reflection is pinned; any the moderator sees can be unpinned."""
     reflection = _moderated(reflection_id, moderator)
     pin = reflection.pinned_at is None if on is None else on
+    if pin and not pinnable(reflection):
+        raise RuleError(
+            "Only shared reflections can be pinned: not a hidden one, one waiting for "
+            "approval, or one for its author and their coach only"
+        )
     _decide(
         reflection, pinned_at=utcnow() if pin else None, pinned_by_id=moderator.id if pin else None
     )
@@ -163,18 +180,18 @@ def lift_hide(reflection_id: int) -> None:
 
 
 def dismiss_flag(flag_id: int, *, moderator: User) -> None:
+    """Looked at, nothing to do: the flag leaves the queue. A flag on a reflection the
+    moderator cannot see is not found."""
     _refuse_unless_moderator(moderator)
-    if db.session.scalar(select(Flag.id).where(Flag.id == flag_id)) is None:
-        raise NotFound(flag_id)
-    _resolve_flags(moderator, FlagOutcome.DISMISSED, Flag.id == flag_id)
+    flag = get_flag(flag_id, moderator)
+    _resolve_flags(moderator, FlagOutcome.DISMISSED, Flag.id == flag.id)
 
 
 def hide_comment(comment_id: int, *, moderator: User, reason: str) -> Comment:
-    """Hide a comment (its place says why); the flags on it are dealt with too."""
+    """Hide a comment on a reflection the moderator can see (its place says why); the flags
+    on it are dealt with too."""
     _refuse_unless_moderator(moderator, "comments")
-    comment = db.session.scalar(select(Comment).where(Comment.id == comment_id))
-    if comment is None:
-        raise NotFound(comment_id)
+    comment = get_comment(comment_id, moderator)  # on a reflection they can see, or a 404
     reason = (reason or "").strip()
     if not reason:
         raise RuleError("Enter a reason", "reason")

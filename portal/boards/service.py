@@ -50,6 +50,7 @@ from portal.boards.moderation import (
     hide,
     hide_comment,
     moderation_queue,
+    pinnable,
     restore,
     toggle_pin,
 )
@@ -79,7 +80,7 @@ __all__ = [
     "comments_on", "create_board", "delete_reflection", "digest_for", "dismiss_flag",
     "fan_out_digests", "flag", "get_board", "get_reflection", "helped_by", "helped_counts",
     "hide", "hide_comment", "is_moderator", "mentioned", "moderation_queue",
-    "next_digest_time", "normalise_themes", "own_reflection", "reflect_on_session",
+    "next_digest_time", "normalise_themes", "own_reflection", "pinnable", "reflect_on_session",
     "reflection_path", "restore",
     "save_draft", "schedule_weekly_digest", "search", "send_digest", "set_digest", "share",
     "start_reflection", "template_body", "today", "toggle_pin", "toggle_reaction",

@@ -29,3 +29,16 @@ def normalise_themes(raw: str | Iterable[str]) -> str:
     end so one theme is matched whole."""
     themes = theme_list(raw)
     return f",{','.join(themes)}," if themes else ""
+
+
+def themes_as_words(themes: Iterable[str]) -> str:
+    """The stored themes as words, for the identifier check: "Kerry Smith, 14 Elm Road
+    W8 7NX" from ["kerry-smith", "14-elm-road-w8-7nx"]. Their capitals are gone, so each
+    word gets one back (one with a digit in it is all capitals, as postcodes are written):
+    a name or a postcode in a theme is found as it would be in the body. Cautious, as the
+    check is: an ordinary word that is also a name ("grace") is put to the author too."""
+    return ", ".join(" ".join(map(_as_written, theme.split("-"))) for theme in themes)
+
+
+def _as_written(word: str) -> str:
+    return word.upper() if any(c.isdigit() for c in word) else word.capitalize()

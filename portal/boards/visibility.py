@@ -27,7 +27,14 @@ from sqlalchemy.orm import selectinload
 
 from portal import tenancy
 from portal.accounts.models import Role, User
-from portal.boards.models import Reflection, ReflectionModeration, ReflectionStatus, Visibility
+from portal.boards.models import (
+    Comment,
+    Flag,
+    Reflection,
+    ReflectionModeration,
+    ReflectionStatus,
+    Visibility,
+)
 from portal.boards.people import WRITERS, is_moderator
 from portal.errors import NotFound
 from portal.extensions import db
@@ -110,9 +117,10 @@ def _cohorts_of(tenant_ids: Iterable[int]) -> set[int]:
     return set(db.session.scalars(select(Tenant.cohort_id).where(Tenant.id.in_(ids))))
 
 
-def get_reflection(reflection_id: int, user: User) -> Reflection:
-    """A reflection the user may see, or NotFound (a 404: never confirm it exists)."""
-    reflection = db.session.scalar(
+def get_reflection(reflection_id: int, user: User, *, lock: bool = False) -> Reflection:
+    """A reflection the user may see (locked FOR UPDATE if asked), or NotFound (a 404:
+    never confirm it exists)."""
+    query = (
         select(Reflection)
         .where(Reflection.id == reflection_id, visible_to(user))
         .options(
@@ -121,9 +129,34 @@ def get_reflection(reflection_id: int, user: User) -> Reflection:
             selectinload(Reflection.moderation),
         )
     )
+    reflection = db.session.scalar(query.with_for_update(of=Reflection) if lock else query)
     if reflection is None:
         raise NotFound(reflection_id)
     return reflection
+
+
+def get_comment(comment_id: int, user: User) -> Comment:
+    """A comment on a reflection the user may see, or NotFound."""
+    comment = db.session.scalar(
+        select(Comment)
+        .join(Reflection, Reflection.id == Comment.reflection_id)
+        .where(Comment.id == comment_id, visible_to(user))
+    )
+    if comment is None:
+        raise NotFound(comment_id)
+    return comment
+
+
+def get_flag(flag_id: int, user: User) -> Flag:
+    """A flag on a reflection (or on a comment on one) the user may see, or NotFound."""
+    flag = db.session.scalar(
+        select(Flag)
+        .join(Reflection, Reflection.id == Flag.reflection_id)
+        .where(Flag.id == flag_id, visible_to(user))
+    )
+    if flag is None:
+        raise NotFound(flag_id)
+    return flag
 
 
 def own_reflection(

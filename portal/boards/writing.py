@@ -20,6 +20,7 @@ from portal.boards.moderation import lift_hide
 from portal.boards.people import WRITERS
 from portal.boards.sharing import forget_conversation, sync_sharing
 from portal.boards.telling import tell_moderators
+from portal.boards.texts import shared_text
 from portal.boards.themes import normalise_themes
 from portal.boards.visibility import own_reflection
 from portal.common.clock import utcnow
@@ -118,8 +119,9 @@ def save_draft(
     visibility: Visibility | None,
     about: str | None = None,
 ) -> Reflection:
-    """Save the author's words (the autosave, and "Save draft"). A shared reflection that is
-    edited goes back through the check when it is shared again."""
+    """Save the author's words (the autosave, and "Save draft"). A shared reflection whose
+    words (any in ``texts.SHARED_TEXT``) or visibility change is a draft again, and goes back
+    through the check (and any approval) when it is shared again."""
     reflection = own_reflection(reflection_id, actor, lock=True)
     writable(reflection.board)
     title, body = (title or "").strip(), body or ""
@@ -131,17 +133,14 @@ def save_draft(
         raise RuleError("Select who can see it", "visibility")
     if visibility == V.COHORT and not reflection.board.is_cohort_wide:
         raise RuleError("This is an internal board: choose your authority or fewer", "visibility")
-    changed = (title, body, visibility) != (
-        reflection.title,
-        reflection.body,
-        reflection.visibility,
-    )
+    before = (shared_text(reflection), reflection.visibility)
     reflection.title, reflection.body = title, body
     reflection.themes = normalise_themes(themes or "")
     if about is not None:
         links.link(reflection, actor, about)
     reflection.visibility = visibility
     reflection.updated_at = utcnow()
+    changed = (shared_text(reflection), reflection.visibility) != before
     if changed and reflection.status != R.DRAFT:
         # Edited after sharing: back to a draft until shared (and checked) again.
         reflection.status = R.DRAFT
@@ -153,19 +152,28 @@ def save_draft(
 
 @dataclass(frozen=True)
 class Check:
-    """What the identifier check found in a reflection, and what that means for sharing."""
+    """What the identifier check found in each text readers would see (``texts.SHARED_TEXT``),
+    and what that means for sharing."""
 
     visibility: Visibility
-    title: list[Finding]
-    body: list[Finding]
+    texts: dict[str, str]  # each field's text, as checked
+    found: dict[str, list[Finding]]  # the findings in each, by offset into that text
+
+    @property
+    def title(self) -> list[Finding]:
+        return self.found["title"]
+
+    @property
+    def body(self) -> list[Finding]:
+        return self.found["body"]
 
     @property
     def findings(self) -> list[Finding]:
-        return [*self.title, *self.body]
+        return [finding for field in self.found.values() for finding in field]
 
     @property
     def total(self) -> int:
-        return len(self.title) + len(self.body)
+        return len(self.findings)
 
     @property
     def must_confirm(self) -> bool:
@@ -187,10 +195,10 @@ class ShareRefused(RuleError):
 
 
 def check_for_sharing(reflection: Reflection) -> Check:
-    """The identifier check on the title and the body."""
-    return Check(
-        reflection.visibility, find_identifiers(reflection.title), find_identifiers(reflection.body)
-    )
+    """The identifier check on every text of the reflection that readers would see."""
+    texts = shared_text(reflection)
+    found = {field: find_identifiers(text) if text else [] for field, text in texts.items()}
+    return Check(reflection.visibility, texts, found)
 
 
 def _refusal(reflection: Reflection, check: Check, confirmed: bool) -> tuple:

@@ -100,6 +100,7 @@ def reflection_page(reflection: Reflection, *, comment_form=None):
         form=comment_form or CommentForm(),
         is_author=reflection.author_id == current_user.id,
         is_moderator=current_user.role in MODERATORS,
+        pinnable=service.pinnable(reflection),
         archived=reflection.board.archived_on(service.today()),
     )
 

@@ -175,8 +175,7 @@ def share(tenant_slug: str, reflection_id: int):
         reflection=reflection,
         form=form,
         check=check,
-        title_marked=highlight(reflection.title, check.title),
-        body_marked=highlight(reflection.body, check.body),
+        marked={field: highlight(text, check.found[field]) for field, text in check.texts.items()},
     )
 
 
