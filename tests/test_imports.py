@@ -81,7 +81,7 @@ def test_a_file_with_problems_imports_nobody_and_lists_them_by_row(world, login_
         b",nameless@northbrook.example\n"
         b"Bad Email,not-an-email\n"
         b"Ada Again,ADA@northbrook.example\n"
-        + f"Existing,{world['participant_b'].email}\n".encode()
+        + f"Existing,{world['participant_a'].email}\n".encode()
     )
     before = _counts()
     run_id = _upload(manager, content).headers["Location"].rsplit("/", 1)[-1]

@@ -7,6 +7,11 @@ column, and imports nothing from a file with any problem. Otherwise it invites
 every participant (an account, a membership, an invitation email) in one
 transaction, and tells the manager when it is done. The uploaded text is then
 deleted.
+
+Like an invitation from the form, an import says nothing about another authority's
+people: only an address the manager can see (their own authority's staff) is a
+problem; one with an account elsewhere is accepted like a new one and invited quietly
+(nothing created or changed: see ``portal.accounts.invitations``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from portal.accounts import service as accounts
+from portal.accounts.invitations import ALREADY_HAS_ACCOUNT, addresses_known_to
 from portal.accounts.models import Role, User
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
@@ -36,7 +42,6 @@ TEMPLATE = "name,email\nAlex Example,alex.example@yourcouncil.gov.uk\n"
 
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
-ALREADY_HAS_ACCOUNT = "Someone with this email address already has an account"
 
 
 def _valid_email(email: str) -> bool:
@@ -125,12 +130,15 @@ def _progress(run: JobRun, done: int, total: int, message: str) -> None:
     db.session.commit()  # the page polling this run sees it now
 
 
-def check_rows(rows: list[dict[str, str]], run: JobRun) -> list[RowProblem]:
-    """Every problem in every row (checks only: nothing is written)."""
+def check_rows(
+    rows: list[dict[str, str]], run: JobRun, *, tenant: Tenant, manager: User | None
+) -> list[RowProblem]:
+    """Every problem in every row (checks only: nothing is written). An address is
+    reported as taken only if the manager could see its account anyway."""
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     emails = [accounts.normalise_email(r["email"]) for r in rows if r["email"]]
-    taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails))))
+    taken = addresses_known_to(manager, tenant, emails)
     for index, row in enumerate(rows, start=2):
         name, email = row["name"], accounts.normalise_email(row["email"])
         if not name:
@@ -168,7 +176,7 @@ def run_participant_import(import_id: int) -> None:
     except RuleError as error:
         _finish(upload, run, manager, failed=True, message=error.message, problems=[])
         return
-    problems = check_rows(rows, run)
+    problems = check_rows(rows, run, tenant=tenant, manager=manager)
     if problems or manager is None:
         message = (
             f"Nothing was imported: {len(problems)} problems in the file"
@@ -186,6 +194,10 @@ def run_participant_import(import_id: int) -> None:
             role=Role.PARTICIPANT,
             tenant=tenant,
         )
+    # Re-read: telling someone in another authority (a quiet refusal) works in their
+    # scope, and rows the commits above expired may have left the session with it.
+    upload = db.session.get(ParticipantImport, import_id)
+    run = db.session.get(JobRun, upload.job_run_id)
     _finish(upload, run, manager, failed=False, message=f"Invited {len(rows)} participants",
             problems=[])  # fmt: skip
 

@@ -21,6 +21,7 @@ class MailMessage(TenantOrHost, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(200))
+    # Emptied (with ``calendar``) once older than MAIL_BODY_RETENTION_DAYS: see retention.py.
     body_text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40))
     # An iCalendar file sent along (a session booked, moved or cancelled).
@@ -29,3 +30,8 @@ class MailMessage(TenantOrHost, db.Model):
     error: Mapped[str | None] = mapped_column(String(300))
 
     tenant = relationship("Tenant")
+
+    @property
+    def body_removed(self) -> bool:
+        """True once the nightly purge has removed the body (the column is never NULL)."""
+        return self.body_text == ""

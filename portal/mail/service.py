@@ -5,26 +5,27 @@ caller's transaction, so nothing is sent for a change that rolled back and
 nothing is lost for one that committed. With a mail server configured the job
 sends it over SMTP once (a second run finds it sent and does nothing); without
 one, the message stays in the portal's mailbox for the centre admin to read.
+
+The mailbox shows a message without its secret links, and the HTML part links only
+the portal's own pages (``portal.mail.links``); old bodies are removed nightly
+(``portal.mail.retention``).
 """
 
 from __future__ import annotations
 
-import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.jobs.service import enqueue
+from portal.mail.links import html_paragraphs, without_secret_links
 from portal.mail.models import MailMessage
-
-LINK = re.compile(r"(https?://[^\s<>\"]+)")
 
 
 def queue_mail(
@@ -37,7 +38,12 @@ def queue_mail(
     calendar: bytes | None = None,
 ) -> MailMessage:
     """Add a message (and the job that sends it) to the caller's transaction; ``calendar``
-    is an iCalendar file to attach."""
+    is an iCalendar file to attach.
+
+    ``kind`` says what the message is. A kind in ``portal.mail.links.SECRET_LINK_KINDS`` marks every
+    link in the body as a secret: the email keeps it, the mailbox shows only that it was
+    sent. (A link to a page that takes a token is hidden there whatever the kind.)
+    """
     message = MailMessage(
         recipient=to,
         subject=subject,
@@ -52,25 +58,14 @@ def queue_mail(
     return message
 
 
-def _paragraphs(text: str) -> list[Markup]:
-    """Plain text to safe HTML paragraphs, with bare links made clickable."""
-    out = []
-    for block in text.strip().split("\n\n"):
-        html = escape(block).replace("\n", Markup("<br>"))
-        # Safe: the text was escaped first, and a link cannot contain < > or ".
-        linked = LINK.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', str(html))
-        html = Markup(linked)  # noqa: S704
-        out.append(html)
-    return out
-
-
 def render_html(message: MailMessage) -> str:
+    """The HTML part: the body as paragraphs, in which only the portal's links are links."""
     organisation = message.tenant.name if message.tenant else "Centre for Social Work"
     return render_template(
         "mail/message.html",
         subject=message.subject,
         organisation=organisation,
-        paragraphs=_paragraphs(message.body_text),
+        paragraphs=html_paragraphs(message.body_text),
     )
 
 
@@ -80,8 +75,8 @@ def send_message(message_id: int) -> bool:
     message = db.session.scalar(
         select(MailMessage).where(MailMessage.id == message_id).with_for_update()
     )
-    if message is None or message.sent_at is not None:
-        return False
+    if message is None or message.sent_at is not None or message.body_removed:
+        return False  # sent already, or kept so long its body was removed: never sent empty
     if not config.get("MAIL_SERVER"):
         return False  # embedded: it stays in the portal's mailbox
     email = EmailMessage()
@@ -116,3 +111,13 @@ def send_message(message_id: int) -> bool:
 def mailbox_query():
     """The portal's kept email, newest first: a select for pagination."""
     return select(MailMessage).order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+
+
+def mailbox_body(message: MailMessage) -> str | None:
+    """The body as the centre admin's mailbox shows it: secret links replaced by a note
+    that one was sent (never the link itself); None once the body has been removed."""
+    if message.body_removed:
+        return None
+    return without_secret_links(
+        message.body_text, kind=message.kind, sent_at=message.sent_at or message.created_at
+    )
