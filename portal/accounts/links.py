@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.accounts.lookup import INVITE, LinkError
 from portal.accounts.models import User
+from portal.common.routes import absolute_url_for
 from portal.extensions import db
 
 
@@ -39,7 +40,6 @@ def read_link_token(token: str, purpose: str, max_age: timedelta) -> User:
 
 
 def link_to(endpoint: str, token: str) -> str:
-    """An absolute link for an email. Built from the URL map, not ``url_for``, so the
-    CLI and jobs (no request) make the same links as pages do."""
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    return base + current_app.url_map.bind("portal.invalid").build(endpoint, {"token": token})
+    """An absolute link for an email, on ``PORTAL_BASE_URL``: the CLI and jobs (no
+    request) make the same links as pages do."""
+    return absolute_url_for(endpoint, token=token)

@@ -48,6 +48,14 @@ def can_change(actor: User, session: Session) -> bool:
     return any(p.participant_id == actor.id for p in session.places)
 
 
+def can_record_attendance(actor: User, session: Session) -> bool:
+    """Who may record who came: the host and the centre admin (audited like anyone), and
+    for group sessions any facilitator; never another host's joint visit or consultation."""
+    if actor.role == Role.CENTRE_ADMIN or actor.id == session.host_id:
+        return True
+    return session.is_group and actor.role == Role.FACILITATOR
+
+
 def _with_booker(session: Session, people: list) -> list:
     """One-to-one sessions also tell whoever booked them (a manager, say)."""
     return people if session.is_group else people + [(session.created_by, session.tenant_id)]
@@ -160,7 +168,7 @@ def record_attendance(session_id: int, *, actor: User, marks: dict[int, Attendan
     """After a session the host records who came; one-to-one participants who came are
     invited to write a reflection about it."""
     session = get_session(session_id, lock=True)
-    if actor.id != session.host_id and actor.role not in (Role.CENTRE_ADMIN, Role.FACILITATOR):
+    if not can_record_attendance(actor, session):
         raise RuleError("Only the host can record attendance")
     if session.status in (S.CANCELLED, S.PROPOSED):
         raise RuleError(

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal import tenancy
 from portal.accounts.models import User
 from portal.audit.service import record
 from portal.common.clock import LONDON, as_utc, utcnow
+from portal.common.routes import absolute_url
 from portal.extensions import db
 from portal.jobs.service import cancel_topic_everywhere, enqueue, move_topic_everywhere
 from portal.mail.service import queue_mail
@@ -89,15 +89,15 @@ def tell(
 def _tell_each(users, tenant_id, session, text, subject, calendar) -> None:
     from portal.sessions import ical
 
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     path = session_path(session, tenant_id)
-    attachment = ical.session_file(session, link=base + path) if calendar else None
+    link = absolute_url(path)
+    attachment = ical.session_file(session, link=link) if calendar else None
     for user in users:
         notify(user_id=user.id, text=text, link=path, tenant_id=tenant_id)
         queue_mail(
             to=user.email,
             subject=subject or f"{session.kind.label}: {when(session)}",
-            body=f"Hello {user.name},\n\n{text}\n\nSee the session: {base}{path}\n",
+            body=f"Hello {user.name},\n\n{text}\n\nSee the session: {link}\n",
             kind="session",
             tenant_id=tenant_id,
             calendar=attachment,

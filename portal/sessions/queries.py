@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.common.routes import absolute_url
 from portal.extensions import db
 from portal.sessions import service
 from portal.sessions.models import Place, PlaceStatus, Session
@@ -67,8 +68,9 @@ def places_held(sessions: list[Session], user: User) -> dict[int, Place]:
 # --- Calendar feeds --------------------------------------------------------------------------
 
 
-def feed_entries(owner: User, tenant_ids: list[int], base_url: str) -> list[tuple[Session, str]]:
-    """Each session in the owner's calendar with the address of its page for them.
+def feed_entries(owner: User, tenant_ids: list[int]) -> list[tuple[Session, str]]:
+    """Each session in the owner's calendar with the absolute address of its page for
+    them, on ``PORTAL_BASE_URL`` (never the address the feed was fetched at).
 
     Run it in the owner's own scope (``tenant_ids``): host staff see a session on the
     host pages, partner staff on their authority's (a group session: their home one's).
@@ -79,5 +81,6 @@ def feed_entries(owner: User, tenant_ids: list[int], base_url: str) -> list[tupl
         return None if owner.is_host else (session.tenant_id or home)
 
     return [
-        (s, base_url + service.session_path(s, where(s))) for s in service.calendar_sessions(owner)
+        (s, absolute_url(service.session_path(s, where(s))))
+        for s in service.calendar_sessions(owner)
     ]

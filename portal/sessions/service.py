@@ -23,6 +23,7 @@ from portal.sessions.availability import (
 )
 from portal.sessions.changes import (
     can_change,
+    can_record_attendance,
     cancel_session,
     confirm_session,
     record_attendance,
@@ -80,8 +81,9 @@ __all__ = [
     "LENGTHS", "MAX_OCCURRENCES", "NOTICE", "ONLINE", "REMINDER_BEFORE", "REPEATS", "Slot",
     "add_exception", "attended_by", "authority_sessions", "book_seat", "book_visit",
     "busy_as_host", "busy_as_participant", "calendar_sessions", "can_book_for", "can_change",
-    "cancel_session", "confirm_session", "create_group", "exceptions_for", "feed_for",
-    "feed_owner", "fill_from_waiting_list", "find_slots", "get_session", "host_rules",
+    "can_record_attendance", "cancel_session", "confirm_session", "create_group",
+    "exceptions_for", "feed_for", "feed_owner", "fill_from_waiting_list", "find_slots",
+    "get_session", "host_rules",
     "hosted_by", "leave_seat", "london_date", "new_feed_token", "now", "occurrences",
     "offices", "placement_periods", "record_attendance", "reflection_path", "remove_exception",
     "reschedule_session", "revoke_feed", "save_availability", "save_settings", "save_windows",

@@ -10,7 +10,7 @@ from portal.accounts.models import User
 from portal.accounts.service import tenant_ids_for
 from portal.auth import roles_required
 from portal.common.forms import ActionForm
-from portal.common.routes import apply_change
+from portal.common.routes import absolute_url, absolute_url_for, apply_change
 from portal.errors import NotFound
 from portal.sessions import ical, queries, service
 from portal.sessions.models import Session
@@ -18,12 +18,8 @@ from portal.sessions.routes import bp, feed_bp, host_bp
 from portal.sessions.routes.access import EVERYONE, HOSTS, host_session, tenant_session
 
 
-def _base_url() -> str:
-    return request.host_url.rstrip("/")
-
-
 def _ics_response(session: Session, tenant_id: int | None) -> Response:
-    link = _base_url() + service.session_path(session, tenant_id)
+    link = absolute_url(service.session_path(session, tenant_id))
     return Response(
         ical.session_file(session, link=link),
         mimetype="text/calendar",
@@ -62,7 +58,7 @@ def settings():
         "sessions/calendar_feed.html",
         form=form,
         feed=service.feed_for(current_user),
-        feed_url=url_for("calendar.feed", token=token, _external=True) if token else None,
+        feed_url=absolute_url_for("calendar.feed", token=token) if token else None,
     )
 
 
@@ -82,7 +78,7 @@ def feed(token: str):
     owner = apply_change(lambda: _feed_owner(token))  # and when it was last used
     allowed = tenant_ids_for(owner)
     with tenancy.scoped(allowed):
-        body = ical.feed(queries.feed_entries(owner, allowed, _base_url()), owner=owner.name)
+        body = ical.feed(queries.feed_entries(owner, allowed), owner=owner.name)
     return Response(
         body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"}
     )

@@ -78,6 +78,7 @@ def detail_page(session: Session, tenant_id: int | None):
         seat_form=seat_form,
         can_change=service.can_change(current_user, session) and session.is_open,
         is_host=current_user.id == session.host_id or current_user.role == Role.CENTRE_ADMIN,
+        can_record=service.can_record_attendance(current_user, session),
         started=as_utc(session.starts_at) <= service.now(),
         when=service.when(session),
         attendance=list(Attendance),
