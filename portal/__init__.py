@@ -76,9 +76,11 @@ def register_templates(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from portal import auth, security
+    from portal.common import inputs
     from portal.extensions import csrf
 
     security.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:…> ids are bounded
     auth.init_app(app)  # who is asking, and the tenant scope, first ...
     csrf.init_app(app)  # ... so even the page refusing a missing token has a scope
 
@@ -128,9 +130,11 @@ def register_cli(app: Flask) -> None:
     from portal.boards.cli import boards_cli
     from portal.demo import seed_demo_command
     from portal.jobs.cli import worker_command
+    from portal.mail.cli import mail_cli
     from portal.tenants.cli import tenants_cli
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(boards_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)

@@ -4,19 +4,23 @@ Each request computes its tenant scope once, here: a partner user's own
 authority; a host user's assigned authorities; all of them for centre admins;
 and on a tenant page (``/<tenant_slug>/...``) just that one, or a 404 when the
 user has no business there (never a 403 that confirms it exists).
+
+Who is asking comes from a session held on the server (portal/accounts/
+sign_in_sessions.py): the cookie only names it, so a session that has ended stays
+ended, whoever kept a copy of the cookie.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, flash, g, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import current_user, login_url
 from sqlalchemy import select
 
 from portal import tenancy
+from portal.accounts import sign_in_sessions
 from portal.accounts.models import Role, User
 from portal.extensions import db, login_manager
 
@@ -25,44 +29,82 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page"
     login_manager.login_message_category = "info"
-    login_manager.session_protection = None  # sessions are bound by the stamp instead
+    login_manager.session_protection = None  # sessions are held on the server instead
     login_manager.user_loader(load_user)
-    app.before_request(enforce_idle_timeout)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(check_session)
     app.before_request(set_request_scope)
     app.teardown_request(lambda exc: tenancy.clear_scope())
 
 
+def _is_poll() -> bool:
+    """A poll by an open page (portal.common.routes.polled): not the person's activity."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "polled", False) and request.headers.get("HX-Request") == "true"
+
+
 def load_user(user_id: str) -> User | None:
-    """The signed-in user, unless their password changed or they were deactivated since."""
-    try:
-        raw_id, stamp = user_id.split(":", 1)
-        user = db.session.scalar(select(User).where(User.id == int(raw_id)))
-    except ValueError:
-        return None
-    if user is None or not user.active or user.session_stamp != stamp:
+    """The person whose server-side session this browser holds, if it is still open."""
+    user, ended = sign_in_sessions.resume(
+        session.get("sid"),
+        idle=current_app.config["IDLE_TIMEOUT"],
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        activity=not _is_poll(),
+    )
+    g.session_ended = ended
+    if user is None or user_id.split(":", 1)[0] != str(user.id):
         return None
     return user
 
 
-def enforce_idle_timeout():
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return None
-    from flask import current_app
+ENDED_MESSAGES = {
+    sign_in_sessions.IDLE: "You were signed out after {minutes} minutes without activity. "
+    "Sign in again to carry on.",
+    sign_in_sessions.EXPIRED: "You were signed out because you signed in more than "
+    "{hours} ago. Sign in again to carry on.",
+}
 
-    now = int(time.time())
-    last_seen = session.get("seen")
-    limit = int(current_app.config["IDLE_TIMEOUT"].total_seconds())
-    if last_seen is not None and now - int(last_seen) > limit:
-        logout_user()
-        session.clear()
+
+def check_session():
+    """Load the session once per request; say so when it has just run out."""
+    if request.endpoint == "static" or "_user_id" not in session:
+        return None
+    authenticated = current_user.is_authenticated
+    ended = g.pop("session_ended", None)
+    if authenticated or ended:
+        db.session.commit()  # the idle clock moved, or the session closed
+    if authenticated:
+        return None
+    session.clear()
+    if _is_poll():
+        return _stop_polling()
+    if ended:
         flash(
-            f"You were signed out after {limit // 60} minutes without activity. "
-            "Sign in again to carry on.",
+            ENDED_MESSAGES[ended].format(
+                minutes=int(current_app.config["IDLE_TIMEOUT"].total_seconds()) // 60,
+                hours=_hours(current_app.config["PERMANENT_SESSION_LIFETIME"]),
+            ),
             "info",
         )
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
-    session["seen"] = now
     return None
+
+
+def _hours(lifetime) -> str:
+    hours = int(lifetime.total_seconds()) // 3600
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def _stop_polling():
+    """htmx stops polling on 286; the badge goes quiet until the page is reloaded."""
+    return "", 286
+
+
+def _unauthorized():
+    if _is_poll():
+        return _stop_polling()
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def set_request_scope():

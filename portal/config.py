@@ -52,6 +52,54 @@ def _database_url(url: str) -> str:
     return url
 
 
+def _mail(env: dict[str, str]) -> dict:
+    return {
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Centre for Social Work <no-reply@localhost>"),
+        "MAIL_BODY_RETENTION_DAYS": int(env.get("MAIL_BODY_RETENTION_DAYS", "30")),
+    }
+
+
+def _sign_in(env: dict[str, str], production: bool) -> dict:
+    """Sessions, cookies, request limits and the sign-in rate limits."""
+    return {
+        "INVITATION_MAX_AGE": timedelta(days=7),
+        "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
+        "IDLE_TIMEOUT": timedelta(minutes=int(env.get("IDLE_TIMEOUT_MINUTES", "30"))),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # The largest request the portal reads (413 above it), and the form parser's own
+        # limits: text fields in memory, and how many fields. Uploads will need a
+        # route of their own with a larger limit.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 500,
+        "SESSION_REFRESH_EACH_REQUEST": False,  # the server holds the idle clock
+        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which idles out
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # If Redis fails, limits carry on in memory rather than failing the sign-in page.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE": env.get(
+            "SIGN_IN_LIMIT_PER_ACCOUNT_ANYWHERE", "30 per hour"
+        ),
+        # Reset emails per account per hour, however many times a reset is asked for.
+        "PASSWORD_RESETS_PER_HOUR": int(env.get("PASSWORD_RESETS_PER_HOUR", "3")),
+    }
+
+
 def from_env(env: dict[str, str] | None = None, **overrides) -> dict:
     """Build the Flask config mapping from environment variables (and overrides)."""
     env = dict(os.environ if env is None else env)
@@ -67,35 +115,17 @@ def from_env(env: dict[str, str] | None = None, **overrides) -> dict:
         "MIGRATION_DATABASE_URI": _database_url(env.get("MIGRATION_DATABASE_URL") or database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
-        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
-        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS"), default=True),
-        "MAIL_FROM": env.get("MAIL_FROM", "Centre for Social Work <no-reply@localhost>"),
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "TENANTS_DIR": env.get("TENANTS_DIR", str(ROOT / "tenants")),
+        # Shows /healthz's details to monitoring that sends it as a bearer token.
+        "HEALTH_TOKEN": env.get("HEALTH_TOKEN") or None,
         "COHORT_PARTNER_LIMIT": int(env.get("COHORT_PARTNER_LIMIT", "3")),
         # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
+        # Production must say (check() below): gunicorn trusts no forwarded headers.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
-        "INVITATION_MAX_AGE": timedelta(days=7),
-        "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
-        "IDLE_TIMEOUT": timedelta(minutes=int(env.get("IDLE_TIMEOUT_MINUTES", "30"))),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-        "SESSION_COOKIE_NAME": "portal_session",
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session instead, which idles out
-        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
-        # If Redis fails, limits carry on in memory rather than failing the sign-in page.
-        "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "portal"),
-        "RATELIMIT_HEADERS_ENABLED": False,
-        "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
-        "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "TRUSTED_PROXIES_SET": "TRUSTED_PROXIES" in env,
+        **_mail(env),
+        **_sign_in(env, production),
         "HSTS": production,
         # Read by portal/accounts/passwords.py from the environment when it is imported.
         "PASSWORD_HASH_COST": password_hash_cost(env),
@@ -119,3 +149,11 @@ def check(config: dict) -> None:
         raise ConfigError("DATABASE_URL must point at PostgreSQL in production.")
     if config.get("PASSWORD_HASH_COST", "production") != "production":
         raise ConfigError("PASSWORD_HASH_COST is for the test suite: leave it unset in production.")
+    if not config.get("TRUSTED_PROXIES_SET", True):
+        raise ConfigError(
+            "TRUSTED_PROXIES must be set in production: how many reverse proxies (load "
+            "balancer, router) sit in front of the portal, 0 if none. Without it every "
+            "visitor behind a proxy shares one sign-in rate limit."
+        )
+    if not config["PORTAL_BASE_URL"].startswith("https://"):
+        raise ConfigError("PORTAL_BASE_URL must be the portal's https:// address in production.")

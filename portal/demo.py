@@ -238,5 +238,8 @@ def seed_demo_command() -> None:
     else:
         click.echo("\nBackground work: embedded, in the web process (set REDIS_URL to use RQ).")
     if not current_app.config["MAIL_SERVER"]:
-        click.echo("Email: kept in the portal (sign in as the centre admin, then Mailbox).")
+        click.echo(
+            "Email: kept in the portal (centre admin, then Mailbox; links are hidden there:"
+            " see the README to catch emails locally)."
+        )
     click.echo("")

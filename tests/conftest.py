@@ -253,14 +253,17 @@ def client(app):
 @pytest.fixture
 def login_as(app):
     """Sign a test client in as ``user`` (as a real sign-in would leave the session)."""
-    import time
+    from portal.accounts import sign_in_sessions
 
     def login(user, client=None):
         client = client or app.test_client()
+        token = sign_in_sessions.start(user)
+        _db.session.commit()
         with client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
-            session["seen"] = int(time.time())
+            session["sid"] = token
+            session.permanent = True
         return client
 
     return login

@@ -68,6 +68,7 @@ ALLOWED = {
     "admin.change_role": {ADMIN},
     "admin.assignments": {ADMIN},
     "admin.set_active": {ADMIN},
+    "admin.end_sessions": {ADMIN},
     "admin.audit": {ADMIN},
     "admin.mailbox": {ADMIN},
     "admin.mail_message": {ADMIN},

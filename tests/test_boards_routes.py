@@ -196,8 +196,6 @@ NINE_THEMES = ",".join(f"theme{n}" for n in range(9))
         ({"authority": "not-a-number"}, "Select an authority from the list"),
         ({"authority": "9" * 30}, "Select an authority from the list"),
         ({"board": "1e9"}, "Select a board from the list"),
-        ({"q": "chair\x00ing"}, "Search words must not include"),
-        ({"theme": "risk\x00"}, "Theme must not include"),
         ({"q": "x" * 201}, "200 characters or fewer"),
     ],
 )
@@ -219,9 +217,16 @@ def test_a_search_with_a_bad_value_shows_what_is_wrong(boards, login_as, args, p
     assert '<div id="results">' in part and problem in part and "<html" not in part
 
 
+@pytest.mark.parametrize("args", [{"q": "chair\x00ing"}, {"theme": "risk\x00"}, {"page": "2\x00"}])
+def test_a_search_with_a_nul_byte_is_refused_with_a_clear_page(boards, login_as, args):
+    page = login_as(boards["participant_b"]).get("/eastmere/boards/search", query_string=args)
+    assert page.status_code == 400
+    assert "characters in it that nobody types" in page.text
+
+
 @pytest.mark.parametrize(
     "args",
-    [{"page": "9" * 30}, {"page": "-1"}, {"page": "2\x00"}, {"tenant": "not-a-number"}, {}],
+    [{"page": "9" * 30}, {"page": "-1"}, {"page": "²"}, {"tenant": "not-a-number"}, {}],
 )
 def test_odd_values_for_the_rest_of_a_search_are_ignored(boards, login_as, args):
     rid = write(boards, title="Chairing strategy", body="How the chair keeps focus.")

@@ -394,8 +394,24 @@ def test_the_operations_page_refreshes_as_an_htmx_partial(world, login_as):
     assert 'id="operations-status"' in partial
 
 
-def test_healthz_reports_database_and_background_work(client, world):
+def test_healthz_tells_anyone_only_whether_the_portal_is_up(client, world):
     response = client.get("/healthz")
+    assert response.status_code == 200
+    report = response.get_json()
+    assert list(report) == ["status"]  # no counts of work or workers
+    assert report["status"] == ("degraded" if REDIS_URL else "ok")  # no RQ worker in tests
+    wrong = client.get("/healthz", headers={"Authorization": "Bearer guess"})
+    assert wrong.get_json() == report
+
+
+@pytest.mark.parametrize("who", ["token", "admin"])
+def test_healthz_reports_database_and_background_work(app, world, login_as, monkeypatch, who):
+    monkeypatch.setitem(app.config, "HEALTH_TOKEN", "monitoring-secret-" + "x" * 20)
+    if who == "token":
+        bearer = {"Authorization": "Bearer monitoring-secret-" + "x" * 20}
+        response = app.test_client().get("/healthz", headers=bearer)
+    else:
+        response = login_as(world["centre_admin"]).get("/healthz")
     assert response.status_code == 200
     report = response.get_json()
     assert report["database"] == "ok"
@@ -414,8 +430,10 @@ def test_healthz_and_operations_say_when_redis_is_down(app, world, login_as):
     config = {k: v for k, v in app.config.items() if k.isupper()}
     closed = f"redis://127.0.0.1:{free_port()}/0"
     config.update(REDIS_URL=closed, RATELIMIT_STORAGE_URI=closed)
+    config["HEALTH_TOKEN"] = "monitoring-secret"
     down = create_app(config)
-    report = down.test_client().get("/healthz").get_json()
+    bearer = {"Authorization": "Bearer monitoring-secret"}
+    report = down.test_client().get("/healthz", headers=bearer).get_json()
     assert report["redis"] == "unavailable" and report["status"] == "degraded"
     page = login_as(world["centre_admin"], down.test_client()).get("/admin/operations/")
     assert page.status_code == 200

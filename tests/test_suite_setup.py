@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "PORTAL_ENV": "production",
     "SECRET_KEY": "s" * 64,
     "DATABASE_URL": "postgresql://portal@db.internal/portal",
+    "PORTAL_BASE_URL": "https://portal.example",
+    "TRUSTED_PROXIES": "1",
 }
 
 

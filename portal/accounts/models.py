@@ -74,6 +74,9 @@ class User(UserMixin, db.Model):
     invited_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
+    # The last time the account was deactivated: what was issued before (a calendar
+    # feed) stays revoked when the person is reactivated.
+    deactivated_at: Mapped[datetime | None]
 
     host_service = relationship("HostService", foreign_keys=[host_service_id])
 
@@ -109,3 +112,23 @@ class Membership(TenantOwned, db.Model):
 
     user: Mapped[User] = relationship()
     tenant = relationship("Tenant")
+
+
+class SignInSession(db.Model):
+    """One signed-in browser. The cookie holds a secret whose hash is ``token_hash``;
+    every request checks the row, so ending it here ends the session everywhere,
+    whoever holds a copy of the cookie."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last request the person made: background polls do not count.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(30))
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()

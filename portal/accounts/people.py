@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from sqlalchemy import Select, delete, func, select
 
 from portal import tenancy
+from portal.accounts import sign_in_sessions
 from portal.accounts.lookup import audit_tenant
 from portal.accounts.models import HOST_ROLES, PARTNER_ROLES, Membership, Role, User, new_stamp
 from portal.audit.service import record
+from portal.common.clock import utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.tenants.models import Tenant
@@ -23,6 +25,9 @@ def set_active(user: User, active: bool, *, by: User) -> None:
         return
     user.active = active
     user.session_stamp = new_stamp()
+    if not active:
+        user.deactivated_at = utcnow()
+        sign_in_sessions.end_all(user, sign_in_sessions.DEACTIVATED)
     record(
         "user.reactivated" if active else "user.deactivated",
         obj=user,
@@ -30,6 +35,22 @@ def set_active(user: User, active: bool, *, by: User) -> None:
         tenant_id=audit_tenant(user),
         summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
     )
+
+
+def end_sessions(user: User, *, by: User) -> int:
+    """An admin signs someone out everywhere (a lost laptop, a shared computer)."""
+    if by.role != Role.CENTRE_ADMIN:
+        raise RuleError("Only centre admins can end someone's sessions")
+    ended = sign_in_sessions.end_all(user, sign_in_sessions.ENDED_BY_ADMIN)
+    record(
+        "user.sessions_ended",
+        obj=user,
+        actor=by,
+        tenant_id=audit_tenant(user),
+        summary=f"Ended {ended} signed-in session{'s' if ended != 1 else ''} of {user.email}",
+        details={"sessions": ended},
+    )
+    return ended
 
 
 def change_role(user: User, role: Role, *, by: User) -> None:
@@ -45,6 +66,7 @@ def change_role(user: User, role: Role, *, by: User) -> None:
     before = user.role
     user.role = role
     user.session_stamp = new_stamp()  # new role, new sign-in
+    sign_in_sessions.end_all(user, sign_in_sessions.ROLE_CHANGED)
     record(
         "user.role_changed",
         obj=user,

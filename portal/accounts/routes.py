@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import time
-
 from flask import (
     Blueprint,
     current_app,
@@ -17,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import service
+from portal.accounts import service, sign_in_sessions, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -33,35 +30,28 @@ from portal.web import home_url_for
 bp = Blueprint("auth", __name__)
 
 
-def _account_key() -> str:
-    return "account:" + service.normalise_email(request.form.get("email", ""))[:254]
-
-
-def _address_limit() -> str:
-    return current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"]
-
-
-def _account_limit() -> str:
-    return current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"]
-
-
 def _start_session(user) -> None:
-    """A fresh session for a fresh sign-in: nothing from before survives (no fixation)."""
+    """A fresh session for a fresh sign-in: nothing from before survives (no fixation).
+    Its row is committed here: the caller has committed its own work already."""
     session.clear()
     login_user(user)
-    session["sid"] = secrets.token_urlsafe(16)
-    session["seen"] = int(time.time())
+    session["sid"] = sign_in_sessions.start(user, user_agent=request.user_agent.string)
     session.permanent = True
+    db.session.commit()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
-@limiter.limit(
-    _account_limit,
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
+# Failures only: per address, per account from that address and (looser) per account
+# from anywhere; a browser that signed in to the account before is limited on its own
+# instead (portal/accounts/throttle.py).
+@throttle.failures(throttle.address_limit, throttle.address_key, unless=throttle.is_known_device)
+@throttle.failures(
+    throttle.account_limit, throttle.account_and_address_key, unless=throttle.is_known_device
 )
+@throttle.failures(
+    throttle.account_anywhere_limit, throttle.account_key, unless=throttle.is_known_device
+)
+@throttle.failures(throttle.account_limit, throttle.device_key, unless=throttle.is_unknown_device)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
@@ -72,7 +62,9 @@ def sign_in():
             target = safe_next(form.next.data, home_url_for(user))
             db.session.commit()
             _start_session(user)
-            return redirect(target)
+            response = redirect(target)
+            throttle.remember_device(response, user.email)
+            return response
         db.session.commit()  # keep the audit of the failed attempt
         form.password.errors = ["Enter a correct email address and password"]
     return render_template("auth/sign_in.html", form=form)
@@ -80,6 +72,8 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    sign_in_sessions.end(session.get("sid"))
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out", "success")
@@ -91,7 +85,7 @@ def _link_error(error: service.LinkError, title: str):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(throttle.address_limit, methods=["POST"])
 def accept_invitation(token: str):
     try:
         invited = service.read_link_token(
@@ -120,7 +114,7 @@ def accept_invitation(token: str):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(throttle.address_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -131,7 +125,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(throttle.address_limit, methods=["POST"])
 def reset_password(token: str):
     try:
         service.read_link_token(token, service.RESET, current_app.config["PASSWORD_RESET_MAX_AGE"])
@@ -157,6 +151,7 @@ def reset_password(token: str):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@throttle.failures(throttle.account_limit, throttle.password_change_key)
 @login_required
 def change_password():
     form = ChangePasswordForm()

@@ -42,6 +42,7 @@ from portal.accounts.people import (
     can_manage_person,
     change_role,
     count_users_by_role,
+    end_sessions,
     partner_staff_counts,
     people_query,
     set_active,
@@ -49,6 +50,7 @@ from portal.accounts.people import (
     tenant_people,
     tenant_person,
 )
+from portal.accounts.sign_in_sessions import open_sessions
 from portal.accounts.signin import (
     authenticate,
     change_password,
@@ -88,6 +90,8 @@ __all__ = [
     "request_password_reset",
     "reset_password",
     "set_active",
+    "end_sessions",
+    "open_sessions",
     "set_assignments",
     "set_password",
     "tenant_ids_for",

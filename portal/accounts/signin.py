@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from datetime import timedelta
 
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal.accounts import sign_in_sessions
 from portal.accounts.links import link_to, make_link_token, read_link_token
 from portal.accounts.lookup import (
     RESET,
@@ -22,6 +26,9 @@ from portal.accounts.passwords import (
 from portal.audit.service import record
 from portal.common.clock import utcnow
 from portal.errors import RuleError
+from portal.extensions import db
+from portal.jobs.service import enqueue
+from portal.mail.models import MailMessage
 from portal.mail.service import queue_mail
 
 
@@ -55,7 +62,8 @@ def set_password(user: User, password: str) -> None:
         raise RuleError(problems[0], "password")
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    user.session_stamp = new_stamp()  # every other session (and link) stops working
+    user.session_stamp = new_stamp()  # every link made before stops working ...
+    sign_in_sessions.end_all(user, sign_in_sessions.PASSWORD_CHANGED)  # ... and every session
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -67,12 +75,42 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists and is active; say nothing either way."""
+    """Promise to email a reset link, if the account exists; say nothing either way.
+
+    The request does the same work whoever the address belongs to (one outbox row),
+    so its timing tells nobody whether an account exists: the lookup, the per-account
+    limit and the email happen in the background (:func:`send_password_reset`).
+    """
+    enqueue("accounts.password_reset", tenant_id=None, email=normalise_email(email)[:254])
+
+
+def send_password_reset(email: str) -> None:
+    """Email a reset link to an active account with a password, at most
+    ``PASSWORD_RESETS_PER_HOUR`` times an hour, however often it is asked for."""
     user = find_user_by_email(email)
     if user is None or not user.active or not user.has_password:
         return
     with acting_for(user):
+        if _resets_in_the_last_hour(user) >= current_app.config["PASSWORD_RESETS_PER_HOUR"]:
+            record(
+                "user.password_reset_limited",
+                obj=user,
+                actor=user,
+                tenant_id=audit_tenant(user),
+                summary=f"Reset email not sent to {user.email}: too many in an hour",
+            )
+            return
         _queue_reset(user)
+
+
+def _resets_in_the_last_hour(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(MailMessage.id)).where(
+            MailMessage.recipient == user.email,
+            MailMessage.kind == "password_reset",
+            MailMessage.created_at > utcnow() - timedelta(hours=1),
+        )
+    )
 
 
 def _queue_reset(user: User) -> None:

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from portal.accounts.models import Role
 from portal.admin import background
 from portal.auth import roles_required
+from portal.common.routes import polled
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 
@@ -17,6 +18,7 @@ admin_only = roles_required(Role.CENTRE_ADMIN)
 
 @bp.get("/")
 @admin_only
+@polled
 def index():
     # Background work spans every authority; the admin's scope is all of them.
     state = background.snapshot()

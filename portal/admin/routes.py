@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Role, User
 from portal.audit.service import event_actions, search_events
 from portal.auth import get_or_404, roles_required
-from portal.common.routes import apply_change
+from portal.common import inputs
+from portal.common.routes import apply_change, paginate
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.host.service import catalogue, save_service, services_by_name
@@ -46,8 +47,10 @@ def index():
 @bp.get("/users")
 @admin_only
 def users():
-    role = request.args.get("role")
-    page = db.paginate(service.people_query(role), per_page=PER_PAGE, error_out=False)
+    role = request.args.get("role") or None
+    if role is not None and role not in ROLE_LABELS:
+        abort(400, description="There is no such role. Choose one from the list.")
+    page = paginate(service.people_query(role), per_page=PER_PAGE)
     return render_template("admin/users.html", page=page, role=role, roles=ROLE_LABELS)
 
 
@@ -99,18 +102,30 @@ def _user_forms(user: User) -> dict:
         assignments.works_with.data = service.tenant_ids_for(user)
     active = ActiveForm(prefix="active")
     active.submit.label.text = "Deactivate account" if user.active else "Reactivate account"
-    return {"role_form": role_form, "assignments_form": assignments, "active_form": active}
+    sessions = ActiveForm(prefix="sessions")
+    sessions.submit.label.text = "Sign them out everywhere"
+    return {
+        "role_form": role_form,
+        "assignments_form": assignments,
+        "active_form": active,
+        "sessions_form": sessions,
+    }
 
 
 @bp.get("/users/<int:user_id>")
 @admin_only
 def user(user_id: int):
     person = get_or_404(User, user_id)
+    return _user_page(person, _user_forms(person))
+
+
+def _user_page(person: User, forms: dict):
     return render_template(
         "admin/user.html",
         person=person,
         tenants=service.tenants_for(person),
-        **_user_forms(person),
+        signed_in=service.open_sessions(person),
+        **forms,
     )
 
 
@@ -123,9 +138,7 @@ def _user_action(user_id: int, form_key: str, apply) -> str:
         if message:
             flash(message, "success")
             return redirect(url_for("admin.user", user_id=person.id))
-    return render_template(
-        "admin/user.html", person=person, tenants=service.tenants_for(person), **forms
-    ), 400
+    return _user_page(person, forms), 400
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -160,12 +173,16 @@ def set_active(user_id: int):
     return _user_action(user_id, "active_form", apply)
 
 
-def _whole_number(value: str | None) -> int | None:
-    """A query-string id, or None for anything that is not one ("²".isdigit() is true)."""
-    try:
-        return int(value) if value and value.isascii() else None
-    except ValueError:
-        return None
+@bp.post("/users/<int:user_id>/sessions/end")
+@admin_only
+def end_sessions(user_id: int):
+    def apply(person, form):
+        ended = service.end_sessions(person, by=current_user)
+        if not ended:
+            return f"{person.name} was not signed in anywhere"
+        return f"{person.name} has been signed out everywhere"
+
+    return _user_action(user_id, "sessions_form", apply)
 
 
 @bp.get("/audit")
@@ -177,24 +194,35 @@ def audit():
     form.validate()
     query = search_events(
         action=form.action.data or None,
-        tenant_id=_whole_number(form.tenant.data),
+        tenant_id=inputs.whole_number(form.tenant.data),
         actor_email=form.actor.data or None,
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("admin/audit.html", form=form, page=page)
 
 
 @bp.get("/mailbox")
 @admin_only
 def mailbox():
-    page = db.paginate(mailbox_query(), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/mailbox.html", page=page)
+    from portal.mail.retention import body_retention_days
+
+    page = paginate(mailbox_query(), per_page=PER_PAGE)
+    return render_template("admin/mailbox.html", page=page, retention_days=body_retention_days())
 
 
 @bp.get("/mailbox/<int:message_id>")
 @admin_only
 def mail_message(message_id: int):
-    return render_template("admin/mail_message.html", message=get_or_404(MailMessage, message_id))
+    from portal.mail.retention import body_retention_days
+    from portal.mail.service import mailbox_body
+
+    message = get_or_404(MailMessage, message_id)
+    return render_template(
+        "admin/mail_message.html",
+        message=message,
+        body=mailbox_body(message),  # secret links shown only as "sent"
+        retention_days=body_retention_days(),
+    )
 
 
 # --- Host services ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
 from portal.boards.search import LAST_PAGE, ORDERS
+from portal.common import inputs
 from portal.common.forms import reason_form
 
 
@@ -155,19 +156,14 @@ class SearchForm(FlaskForm):
         return int(value) if value else None
 
 
-LARGEST_ID = 2**31 - 1
-
-
 def id_from(raw: str | None) -> int | None:
     """An id from a form value: digits, and small enough to be a row's id (or None)."""
-    raw = raw or ""
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= LARGEST_ID else None
+    return inputs.whole_number(raw)
 
 
 def page_number(raw: str | None) -> int:
     """The page asked for; anything odd (not a number, out of range) is the first."""
-    raw = raw or ""
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= LAST_PAGE else 1
+    return inputs.page_number(raw, LAST_PAGE)
 
 
 class BoardForm(FlaskForm):

@@ -8,6 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, Gov
 from wtforms import DateField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from portal.common.inputs import FIRST_YEAR, LAST_YEAR, in_range
+
 
 class DayMonthYearField(DateField):
     """A GOV.UK date input (day, month and year boxes sharing one name).
@@ -37,6 +39,11 @@ class DayMonthYearField(DateField):
         super().process_formdata(valuelist)
         if self.data is None and self.process_errors:
             self.process_errors = [f"{self.label.text} must be a real date, like 27 3 2027"]
+        elif self.data is not None and not in_range(self.data):
+            self.data = None
+            self.process_errors = [
+                f"{self.label.text} must be a year between {FIRST_YEAR} and {LAST_YEAR}"
+            ]
 
 
 class Needed(InputRequired):

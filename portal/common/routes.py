@@ -1,10 +1,13 @@
 """What every feature's routes share: one way to apply a change and report a refusal,
-htmx swaps, and the tenant slug in URLs."""
+htmx swaps, the tenant slug in URLs, and absolute links to the portal."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from collections.abc import Callable
 
+from flask import Blueprint, current_app, g
+
+from portal.common import inputs
 from portal.errors import NotFound, RuleError
 
 
@@ -19,6 +22,22 @@ def tenant_url_defaults(bp: Blueprint) -> Blueprint:
     """Register :func:`add_tenant_slug` on a blueprint under ``/<tenant_slug>/``."""
     bp.url_defaults(add_tenant_slug)
     return bp
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the portal's own address, ``PORTAL_BASE_URL``.
+
+    Never the request's ``Host`` header (``request.host_url``, ``url_for(..., _external=True)``):
+    anyone can send any Host, and a link built from it in a calendar feed, a file or an
+    email would send people to their site. Works without a request (the CLI and jobs)."""
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
+
+
+def absolute_url_for(endpoint: str, **values) -> str:
+    """An absolute link to ``endpoint`` on ``PORTAL_BASE_URL`` (see :func:`absolute_url`).
+    Built from the URL map, not ``url_for``, so pages, the CLI and jobs make the same link;
+    fill every argument of the route (``tenant_slug`` too: no request supplies it)."""
+    return absolute_url(current_app.url_map.bind("portal.invalid").build(endpoint, values))
 
 
 def form_error(form, error: RuleError) -> None:
@@ -64,3 +83,27 @@ def htmx_swap() -> bool:
     from portal.extensions import htmx
 
     return bool(htmx) and not htmx.history_restore_request
+
+
+def polled(view: Callable) -> Callable:
+    """Mark a view that an open page polls by itself through htmx (the notification
+    count, an import's progress): those polls do not count as the person being active
+    (portal/auth.py), so the idle timeout still comes. Opening it as a page still counts."""
+    view.polled = True
+    return view
+
+
+def paginate(statement, *, per_page: int):
+    """One page of ``statement`` for the ``?page=`` asked for (bounded: an odd or huge
+    page is the first, never an error)."""
+    from flask import request
+
+    from portal.extensions import db
+
+    return db.paginate(
+        statement,
+        page=inputs.page_number(request.args.get("page")),
+        per_page=per_page,
+        max_per_page=per_page,
+        error_out=False,
+    )

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from portal.common.routes import paginate, polled
 from portal.extensions import db, htmx
 from portal.notifications import service
 
@@ -15,7 +16,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def index():
-    page = db.paginate(service.notifications_for(current_user.id), per_page=30, error_out=False)
+    page = paginate(service.notifications_for(current_user.id), per_page=30)
     return render_template(
         "notifications/index.html", page=page, unread=service.unread_count(current_user.id)
     )
@@ -23,6 +24,7 @@ def index():
 
 @bp.get("/count")
 @login_required
+@polled
 def count():
     """The header badge; htmx polls it. Without htmx it is just the list."""
     if not htmx:

@@ -13,6 +13,7 @@ PAGES = {
     403: "errors/403.html",
     404: "errors/404.html",
     405: "errors/404.html",
+    413: "errors/413.html",
     429: "errors/429.html",
     500: "errors/500.html",
     503: "errors/503.html",
@@ -40,7 +41,9 @@ def register(app: Flask) -> None:
         if template is None:
             return error
         _scope_for_error_page()
-        return render_template(template, error=error), error.code
+        # Werkzeug's own descriptions are for developers; ours say what to do.
+        detail = error.description if error.description != type(error).description else None
+        return render_template(template, error=error, detail=detail), error.code
 
     @app.errorhandler(NotFound)
     def not_found(error):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import hmac
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.accounts.models import Role
 from portal.web import home_url_for
 
 bp = Blueprint("pages", __name__)
@@ -29,10 +32,23 @@ def privacy():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers and monitoring: database, Redis and worker state as JSON."""
+    """For load balancers: ``{"status": …}``, 503 when the database is down. Monitoring
+    that presents ``HEALTH_TOKEN`` (``Authorization: Bearer …``), or a signed-in centre
+    admin, also gets the database, Redis, worker and outbox state."""
     from portal.admin.background import health
 
-    return health()
+    report, status = health()
+    if not _may_see_health_details():
+        report = {"status": report["status"]}
+    return report, status
+
+
+def _may_see_health_details() -> bool:
+    token = current_app.config.get("HEALTH_TOKEN")
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
+        return True
+    return current_user.is_authenticated and current_user.role == Role.CENTRE_ADMIN
 
 
 @bp.get("/livez")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
-from portal.common.routes import form_error, tenant_url_defaults
+from portal.common.routes import form_error, polled, tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 from portal.imports import service as imports
@@ -146,6 +146,7 @@ def import_template(tenant_slug: str):
 
 @bp.get("/people/import/<run_id>")
 @roles_required(Role.PARTNER_MANAGER)
+@polled
 def import_status(tenant_slug: str, run_id: str):
     run = imports.import_run(g.tenant, run_id)
     template = "partner/_import_status.html" if htmx else "partner/import_status.html"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.audit.service import record
-from portal.common.clock import utcnow
+from portal.common.clock import as_utc, utcnow
 from portal.extensions import db
 from portal.sessions.models import CalendarFeed, PlaceStatus, Session
 from portal.sessions.views import attended_by, hosted_by
@@ -53,10 +53,17 @@ def feed_owner(token: str) -> User | None:
     if feed is None:
         return None
     user = db.session.get(User, feed.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or _made_before_deactivation(feed, user):
         return None
     feed.last_used_at = utcnow()
     return user
+
+
+def _made_before_deactivation(feed: CalendarFeed, user: User) -> bool:
+    """Deactivation revokes a feed for good: reactivating the person does not revive it."""
+    return user.deactivated_at is not None and as_utc(feed.created_at) <= as_utc(
+        user.deactivated_at
+    )
 
 
 def calendar_sessions(user: User) -> list[Session]:

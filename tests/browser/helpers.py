@@ -419,8 +419,12 @@ def sign_in(page, email: str, password: str) -> None:
 def emailed_link(recipient: str, kind: str) -> str:
     """The path of the link in the latest email of ``kind`` to ``recipient``.
 
-    Read from the portal's mail table, the way the centre admin's mailbox shows it.
+    Read from the portal's mail table (the mailbox hides such links), once the
+    background work that writes the email (a password reset's) has run.
     """
+    from tests.support import run_jobs
+
+    run_jobs()
     with tenancy.system_scope():
         body = db.session.scalar(
             select(MailMessage.body_text)

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
 from portal.accounts.service import active_participants
+from portal.common import inputs
 from portal.common.clock import as_utc
 from portal.sessions import queries, service
 from portal.sessions.forms import offer_participants
@@ -45,23 +46,16 @@ def participant_choices(field) -> None:
 
 
 def day_arg(name: str, default: date) -> date:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
+    return inputs.day(request.args.get(name)) or default
 
 
 def month_arg() -> date:
-    try:
-        return datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        return service.london_date(service.now()).replace(day=1)
+    return inputs.month(request.args.get("month")) or service.london_date(service.now()).replace(
+        day=1
+    )
 
 
 def start_arg() -> datetime | None:
     """The ``start`` of a chosen time: an ISO time with its offset, else None."""
-    try:
-        value = datetime.fromisoformat(request.args.get("start", ""))
-    except ValueError:
-        return None
-    return as_utc(value) if value.tzinfo else None
+    value = inputs.instant(request.args.get("start"))
+    return as_utc(value) if value else None
