@@ -173,7 +173,11 @@ def _outside(obj, scope: Scope, cohorts) -> bool:
     """Whether ``scope`` may not see ``obj`` (``cohorts()``: the cohorts of the scope)."""
     if not isinstance(obj, TenantOwned | TenantOrHost | CohortShared):
         return False
-    tenant_id = obj.__dict__.get("tenant_id")
+    if "tenant_id" not in obj.__dict__:
+        # Expired (after a commit): nothing of it is held, and loading it again goes
+        # through the caller's scope (the ORM filter and row-level security).
+        return False
+    tenant_id = obj.__dict__["tenant_id"]
     if tenant_id is None:
         return isinstance(obj, TenantOwned | CohortShared)
     if tenant_id in scope:

@@ -256,6 +256,22 @@ def test_a_flag_on_a_post_the_moderator_cannot_see_is_not_found(boards, visibili
     assert _db.session.get(FlagResolution, flag_id) is None, "the flag was dismissed"
 
 
+@pytest.mark.parametrize("visibility", [V.PRIVATE, V.COHORT])
+def test_the_queue_leaves_out_flags_on_a_post_the_moderator_cannot_see(boards, visibility):
+    _, _, flag_id = _flagged_comment_then_narrowed(boards, visibility)
+    for moderator, scope in _moderators(boards):
+        with tenancy.scoped(scope):
+            _, flags = service.moderation_queue(moderator)
+            assert flag_id not in {f.id for f in flags}, moderator.role
+
+
+def test_the_moderation_page_does_not_show_a_flag_it_cannot_act_on(boards, login_as):
+    _flagged_comment_then_narrowed(boards, V.PRIVATE)
+    page = login_as(boards["facilitator"]).get("/host/moderation")
+    assert page.status_code == 200
+    assert "Unkind" not in page.text and "Thanks" not in page.text  # the flag, the comment
+
+
 def test_comments_and_flags_on_a_post_the_moderator_sees_are_still_moderated(boards):
     rid = write(boards)
     with tenancy.scoped({boards.a.id}):

@@ -291,3 +291,15 @@ def test_writing_as_keeps_rows_the_caller_may_still_see(world, db):
         with tenancy.writing_as(world.a.id):
             pass
         assert comment in db.session  # still visible to Eastmere, so still in the session
+
+
+def test_writing_as_keeps_the_callers_rows_that_a_commit_expired(world, db):
+    with tenancy.scoped({world.a.id}):
+        [own] = db.session.scalars(
+            select(Membership).where(Membership.tenant_id == world.a.id).limit(1)
+        ).all()
+        db.session.commit()  # expires it: nothing of it is held until it is read again
+        with tenancy.writing_as(world.b.id):
+            pass
+        assert own in db.session  # not thrown out for want of a loaded tenant_id
+        assert own.tenant_id == world.a.id

@@ -17,7 +17,7 @@ pinned (:func:`pinnable`).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from portal import tenancy
@@ -38,7 +38,7 @@ from portal.boards.people import is_moderator
 from portal.boards.sharing import sync_sharing
 from portal.boards.telling import tell
 from portal.boards.upserts import insert_new, upsert
-from portal.boards.visibility import get_comment, get_flag, get_reflection, hidden
+from portal.boards.visibility import get_comment, get_flag, get_reflection, hidden, visible_to
 from portal.common.clock import utcnow
 from portal.errors import RuleError
 from portal.extensions import db
@@ -206,17 +206,21 @@ def hide_comment(comment_id: int, *, moderator: User, reason: str) -> Comment:
     return comment
 
 
-def moderation_queue() -> tuple[list[Reflection], list[Flag]]:
-    """What waits for a facilitator in the authorities in scope."""
+def moderation_queue(moderator: User | None = None) -> tuple[list[Reflection], list[Flag]]:
+    """What waits for a facilitator in the authorities in scope: for ``moderator``, only
+    on reflections they may see (a flag on a post its author has since made private is
+    not theirs to read)."""
+    seen = visible_to(moderator) if moderator is not None else true()
     waiting = db.session.scalars(
         select(Reflection)
-        .where(Reflection.status == R.PENDING, ~hidden())
+        .where(Reflection.status == R.PENDING, ~hidden(), seen)
         .options(selectinload(Reflection.author), selectinload(Reflection.tenant))
         .order_by(Reflection.published_at)
     ).all()
     flags = db.session.scalars(
         select(Flag)
-        .where(~_resolved())
+        .join(Reflection, Reflection.id == Flag.reflection_id)
+        .where(~_resolved(), seen)
         .options(
             selectinload(Flag.reflection).selectinload(Reflection.tenant),
             selectinload(Flag.comment).selectinload(Comment.moderation),

@@ -24,7 +24,7 @@ def host_reflection(reflection_id: int):
 @host_bp.get("/moderation")
 @roles_required(*MODERATORS)
 def moderation():
-    waiting, flags = service.moderation_queue()
+    waiting, flags = service.moderation_queue(current_user)
     return render_template(
         "boards/moderation.html", waiting=waiting, flags=flags, form=ActionForm()
     )
