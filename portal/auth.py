@@ -71,8 +71,8 @@ def check_session():
         return None
     authenticated = current_user.is_authenticated
     ended = g.pop("session_ended", None)
-    if authenticated or ended:
-        db.session.commit()  # the idle clock moved, or the session closed
+    if ended or db.session.dirty:
+        db.session.commit()  # the session closed, or its idle clock moved (once a minute)
     if authenticated:
         return None
     session.clear()

@@ -206,3 +206,19 @@ def test_the_cookie_is_not_signed_again_on_every_request(app, world):
     response = client.get("/northbrook/")
     assert response.status_code == 200
     assert not any("portal_session=" in c for c in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_request_that_changes_nothing_commits_nothing(app, world):
+    from sqlalchemy import event
+
+    client = app.test_client()
+    sign_in(client, "participant@northbrook.example")
+    client.get("/northbrook/")
+    commits = []
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(db.engine, "commit", listener)
+    try:
+        assert client.get("/northbrook/").status_code == 200  # within the minute
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert commits == []
