@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(check_session)
     app.before_request(set_request_scope)
-    app.teardown_request(lambda exc: tenancy.clear_scope())
+    app.teardown_request(tenancy.end_request)
 
 
 def _is_poll() -> bool:

@@ -95,6 +95,13 @@ def clear_scope() -> None:
     set_scope(None)
 
 
+def end_request(exc=None) -> None:
+    """After a request: end its transaction (what it did not commit is not kept), then
+    forget its scope, so nothing is sent to PostgreSQL only to be forgotten."""
+    db.session.rollback()
+    clear_scope()
+
+
 @contextmanager
 def scoped(tenant_ids: Iterable[int] | None) -> Iterator[Scope | None]:
     """Run a block with the given scope, restoring the previous one after, even on error."""
@@ -295,15 +302,32 @@ def _scope_setting() -> str:
     return "" if not scope else ",".join(str(t) for t in sorted(scope))
 
 
-def _set_on_connection(connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('app.tenant_ids', :ids, true)"), {"ids": _scope_setting()}
-        )
+SENT = "portal_tenant_scope_sent"  # session.info: the setting this transaction holds
+
+
+def _set_on_connection(session: Session, connection) -> None:
+    """Tell PostgreSQL the scope, unless this transaction already holds that value."""
+    if connection.dialect.name != "postgresql":
+        return
+    value = _scope_setting()
+    if session.info.get(SENT) == value:
+        return
+    connection.execute(text("SELECT set_config('app.tenant_ids', :ids, true)"), {"ids": value})
+    session.info[SENT] = value
 
 
 def _after_begin(session: Session, transaction, connection) -> None:
-    _set_on_connection(connection)
+    if transaction.parent is None and not transaction.nested:
+        # A new transaction holds no setting (set_config(..., true) ended with the last
+        # one), which reads as no tenant: an empty scope needs no statement.
+        session.info[SENT] = ""
+    _set_on_connection(session, connection)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    # The transaction (or a savepoint, which may have rolled the setting back) is over:
+    # what it held is not known any more, so the next change is sent.
+    session.info.pop(SENT, None)
 
 
 def _sync_database_setting() -> None:
@@ -317,7 +341,7 @@ def _sync_database_setting() -> None:
     connection = session.connection()
     if _transaction_failed(connection):
         return  # it can only roll back now, and the setting goes with it
-    _set_on_connection(connection)
+    _set_on_connection(session, connection)
 
 
 def _transaction_failed(connection) -> bool:
@@ -335,6 +359,7 @@ def init_app(app) -> None:
     event.listen(Session, "do_orm_execute", _add_tenant_criteria)
     event.listen(Session, "before_flush", _check_flush)
     event.listen(Session, "after_begin", _after_begin)
+    event.listen(Session, "after_transaction_end", _after_transaction_end)
     Session._portal_tenancy_installed = True
 
 

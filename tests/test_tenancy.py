@@ -303,3 +303,49 @@ def test_writing_as_keeps_the_callers_rows_that_a_commit_expired(world, db):
             pass
         assert own in db.session  # not thrown out for want of a loaded tenant_id
         assert own.tenant_id == world.a.id
+
+
+@postgres_only
+def test_the_scope_is_told_to_postgresql_once_per_change(app, world, db):
+    from sqlalchemy import event
+
+    sent: list = []
+
+    def before(conn, cursor, statement, parameters, *args):
+        if "set_config" in statement:
+            sent.append(parameters["ids"])
+
+    db.session.rollback()
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        with tenancy.scoped({world.a.id}):
+            db.session.scalars(select(Membership)).all()
+            with tenancy.scoped({world.a.id}):  # the same again: nothing to tell
+                db.session.scalars(select(Membership)).all()
+            with tenancy.scoped({world.b.id}):
+                db.session.scalars(select(Membership)).all()
+            db.session.scalars(select(Membership)).all()
+        db.session.rollback()
+        with tenancy.scoped(()):  # a new transaction with no scope: nothing to tell
+            db.session.scalars(select(Membership)).all()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        db.session.rollback()
+    a, b = str(world.a.id), str(world.b.id)
+    assert sent == [a, b, a, ""]  # and back to none as the block ends, inside the transaction
+
+
+@postgres_only
+def test_a_savepoint_rolled_back_does_not_leave_the_scope_unsaid(app, world, db):
+    from sqlalchemy import text as sql
+
+    db.session.rollback()
+    with tenancy.scoped({world.a.id}):
+        db.session.scalars(select(Membership)).all()
+        savepoint = db.session.begin_nested()
+        tenancy.set_scope({world.b.id})  # told inside the savepoint ...
+        savepoint.rollback()  # ... and rolled back with it
+        tenancy.set_scope({world.b.id})
+        setting = db.session.scalar(sql("SELECT current_setting('app.tenant_ids', true)"))
+        assert setting == str(world.b.id)
+    db.session.rollback()
