@@ -164,6 +164,18 @@ def _rules(app):
 
 
 def _url(app, rule, world, ids) -> str:
+    return _build(app, rule.endpoint, _values(rule, world, ids))
+
+
+def _build(app, endpoint: str, values: dict) -> str:
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def _values(rule, world, ids) -> dict:
+    """A value for each argument in ``rule``'s path, from the world and the ids below."""
     values = {}
     for arg in rule.arguments:
         if arg == "tenant_slug":
@@ -202,10 +214,7 @@ def _url(app, rule, world, ids) -> str:
             values[arg] = "not-a-token"
         else:
             raise AssertionError(f"access matrix does not know how to fill <{arg}> in {rule}")
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **values)
+    return values
 
 
 def _methods(rule):

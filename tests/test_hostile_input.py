@@ -23,9 +23,10 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests import test_access
-from tests.test_access import ALLOWED, PUBLIC, ROLE_KEYS, _rules, _url
+from tests.test_access import ALLOWED, PUBLIC, ROLE_KEYS, _build, _rules, _url, _values
 
 ids = test_access.ids  # the access matrix's rows, as a fixture here too
 
@@ -148,25 +149,14 @@ class Sweep:
                 yield rule
 
     def path_variants(self, rule) -> list[str]:
+        """The route's URL with each argument (the authority's slug aside) made hostile."""
+        values = _values(rule, self.world, self.ids)
         urls = []
         for arg, converter in rule._converters.items():
             if arg == "tenant_slug":
                 continue
-            numeric = type(converter).__name__ in ("IdConverter", "IntegerConverter")
-            for value in HUGE if numeric else (NUL,):
-                url = _url(self.app, rule, self.world, self.ids)
-                parts = rule.rule.split("/")
-                index = [i for i, p in enumerate(parts) if f":{arg}>" in p or p == f"<{arg}>"]
-                if not index:
-                    continue
-                pieces = url.split("/")
-                # The same position in the built URL as the argument has in the rule.
-                pieces[index[0]] = (
-                    pieces[index[0]].split(".")[0].replace(pieces[index[0]].split(".")[0], value)
-                    if "." not in parts[index[0]]
-                    else value + "." + pieces[index[0]].split(".", 1)[1]
-                )
-                urls.append("/".join(pieces))
+            for value in HUGE if isinstance(converter, IntegerConverter) else (NUL,):
+                urls.append(_build(self.app, rule.endpoint, {**values, arg: value}))
         return urls
 
     def walk(self, role, shard: int):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from portal import tenancy
 from portal.accounts.models import PARTNER_ROLES, Membership, Role, User
+from portal.common import inputs
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.tenants.models import Tenant
@@ -30,8 +30,9 @@ def normalise_email(email: str) -> str:
 
 
 def has_control_characters(value: object) -> bool:
-    """True for text with control characters (NUL, escape, tab, line breaks …)."""
-    return isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value)
+    """True for one-line text (a name, an address) with any control character at all:
+    NUL, escape, and here tab and line breaks too."""
+    return inputs.has_control_characters(value, allowed=frozenset())
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -19,7 +19,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -90,7 +90,14 @@ def _tag(email: str) -> str:
 
 
 def known_device() -> str | None:
-    """This browser's device id, if it signed in before to the account being tried."""
+    """This browser's device id, if it signed in before to the account being tried
+    (read once per request: every limit on the sign-in form asks)."""
+    if "known_device" not in g:
+        g.known_device = _device_in_cookie()
+    return g.known_device
+
+
+def _device_in_cookie() -> str | None:
     cookie = request.cookies.get(DEVICE_COOKIE)
     if not cookie or len(cookie) > 300:
         return None

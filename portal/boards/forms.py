@@ -17,8 +17,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
-from portal.boards.search import LAST_PAGE, ORDERS
-from portal.common import inputs
+from portal.boards.search import ORDERS
 from portal.common.forms import reason_form
 
 
@@ -154,16 +153,6 @@ class SearchForm(FlaskForm):
     def chosen(self, field: str) -> int | None:
         value = self[field].data if field in self else ""
         return int(value) if value else None
-
-
-def id_from(raw: str | None) -> int | None:
-    """An id from a form value: digits, and small enough to be a row's id (or None)."""
-    return inputs.whole_number(raw)
-
-
-def page_number(raw: str | None) -> int:
-    """The page asked for; anything odd (not a number, out of range) is the first."""
-    return inputs.page_number(raw, LAST_PAGE)
 
 
 class BoardForm(FlaskForm):

@@ -11,11 +11,11 @@ from portal.accounts.models import User
 from portal.boards.models import Reaction, Reflection, ReflectionModeration, ReflectionStatus
 from portal.boards.themes import MOST_THEMES, theme_list
 from portal.boards.visibility import visible_to
+from portal.common.inputs import LAST_PAGE
 from portal.errors import RuleError
 from portal.extensions import db
 
 PAGE_SIZE = 20
-LAST_PAGE = 10_000
 ORDERS = {"newest": "Newest first", "helpful": "Most helpful first"}
 
 

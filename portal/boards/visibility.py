@@ -135,28 +135,25 @@ def get_reflection(reflection_id: int, user: User, *, lock: bool = False) -> Ref
     return reflection
 
 
+def _on_a_visible_reflection(model, row_id: int, user: User):
+    row = db.session.scalar(
+        select(model)
+        .join(Reflection, Reflection.id == model.reflection_id)
+        .where(model.id == row_id, visible_to(user))
+    )
+    if row is None:
+        raise NotFound(row_id)
+    return row
+
+
 def get_comment(comment_id: int, user: User) -> Comment:
     """A comment on a reflection the user may see, or NotFound."""
-    comment = db.session.scalar(
-        select(Comment)
-        .join(Reflection, Reflection.id == Comment.reflection_id)
-        .where(Comment.id == comment_id, visible_to(user))
-    )
-    if comment is None:
-        raise NotFound(comment_id)
-    return comment
+    return _on_a_visible_reflection(Comment, comment_id, user)
 
 
 def get_flag(flag_id: int, user: User) -> Flag:
     """A flag on a reflection (or on a comment on one) the user may see, or NotFound."""
-    flag = db.session.scalar(
-        select(Flag)
-        .join(Reflection, Reflection.id == Flag.reflection_id)
-        .where(Flag.id == flag_id, visible_to(user))
-    )
-    if flag is None:
-        raise NotFound(flag_id)
-    return flag
+    return _on_a_visible_reflection(Flag, flag_id, user)
 
 
 def own_reflection(

@@ -39,10 +39,11 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_control_characters)
 
 
-def has_control_characters(value: object) -> bool:
-    """True for text with a control character other than tab and line breaks."""
+def has_control_characters(value: object, allowed: frozenset[str] = ALLOWED_CONTROLS) -> bool:
+    """True for text with a control character other than tab and line breaks (or than
+    ``allowed``: none at all, for a one-line value such as a name or an address)."""
     return isinstance(value, str) and any(
-        unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in value
+        unicodedata.category(c) == "Cc" and c not in allowed for c in value
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, abort, current_app, flash, g, request
 
 from portal.common import inputs
 from portal.errors import NotFound, RuleError
+from portal.extensions import db, htmx
 
 
 def add_tenant_slug(endpoint: str, values: dict) -> None:
@@ -57,10 +58,6 @@ def apply_change(apply, *, form=None):
 
     Returns the change's result (True if it returns nothing), or None when refused.
     """
-    from flask import abort, flash
-
-    from portal.extensions import db
-
     try:
         result = apply()
     except NotFound:
@@ -80,8 +77,6 @@ def apply_change(apply, *, form=None):
 def htmx_swap() -> bool:
     """An htmx request for a part of the page, to swap in. A history restore (Back or
     Forward, with the history cache off) also carries HX-Request but needs the whole page."""
-    from portal.extensions import htmx
-
     return bool(htmx) and not htmx.history_restore_request
 
 
@@ -96,10 +91,6 @@ def polled(view: Callable) -> Callable:
 def paginate(statement, *, per_page: int):
     """One page of ``statement`` for the ``?page=`` asked for (bounded: an odd or huge
     page is the first, never an error)."""
-    from flask import request
-
-    from portal.extensions import db
-
     return db.paginate(
         statement,
         page=inputs.page_number(request.args.get("page")),

@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from portal.auth import roles_required
 from portal.boards import service
-from portal.boards.forms import CommentForm, ReasonForm, SearchForm, id_from, page_number
+from portal.boards.forms import CommentForm, ReasonForm, SearchForm
 from portal.boards.markdown import render
 from portal.boards.models import Reflection
 from portal.boards.routes.blueprints import EVERYONE, MODERATORS, WRITERS, bp
+from portal.common import inputs
 from portal.common.forms import ActionForm
 from portal.common.routes import apply_change, form_error, htmx_swap
 from portal.errors import NotFound, RuleError
@@ -37,7 +38,7 @@ def _results(form: SearchForm, boards, board):
             tenant_id=form.chosen("authority"),
             board_id=board.id if board else form.chosen("board"),
             order=form.order.data,
-            page=page_number(request.args.get("page")),
+            page=inputs.page_number(request.args.get("page")),
         )
     except RuleError as error:
         form_error(form, error)
@@ -159,7 +160,7 @@ def flag(tenant_slug: str, reflection_id: int):
             reflection.id,
             actor=current_user,
             reason=form.reason.data,
-            comment_id=id_from(comment_id),
+            comment_id=inputs.whole_number(comment_id),
         ),
         form=form,
     ):

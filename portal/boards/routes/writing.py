@@ -8,9 +8,10 @@ from markupsafe import Markup, escape
 
 from portal.auth import roles_required
 from portal.boards import service
-from portal.boards.forms import ConfirmShareForm, ReflectionForm, id_from
+from portal.boards.forms import ConfirmShareForm, ReflectionForm
 from portal.boards.models import Reflection, ReflectionStatus, Visibility
 from portal.boards.routes.blueprints import WRITERS, bp
+from portal.common import inputs
 from portal.common.clock import london
 from portal.common.forms import ActionForm
 from portal.common.routes import apply_change, form_error
@@ -29,7 +30,7 @@ def start(tenant_slug: str, board_id: int):
             tenant=g.tenant,
             board_id=board_id,
             template=request.form.get("template") or None,
-            session_id=id_from(request.form.get("session")),
+            session_id=inputs.whole_number(request.form.get("session")),
         )
     )
     if not reflection:
