@@ -491,10 +491,15 @@ SYNTAX = list("<>[]()!*_`#-|~&;:\"'\n\t =/\\") + [
     "\n\n", "[x]: ", "<!--", "-->", "<script", "</", "javascript:", "data:", "mailto:",
 ]  # fmt: skip
 
+# The hostile inputs that are about syntax, not size: the long ones (nesting and length
+# bombs, each tested on its own above) would make most examples 50-100 kB of the same
+# bomb, and the property is about how pieces of syntax combine.
+SHORT_HOSTILE = [source for source in HOSTILE if len(source) <= 200]
+
 markdownish = st.one_of(
     st.text(),
     st.lists(
-        st.one_of(st.sampled_from(HOSTILE[:40]), st.sampled_from(SYNTAX), st.text(max_size=8)),
+        st.one_of(st.sampled_from(SHORT_HOSTILE), st.sampled_from(SYNTAX), st.text(max_size=8)),
         max_size=25,
     ).map("".join),
 )

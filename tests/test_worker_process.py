@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import os
 import signal
@@ -67,8 +68,32 @@ def _start_worker(app, smtp_port: int) -> subprocess.Popen:
 
 
 def _kill(worker: subprocess.Popen) -> None:
+    """Kill the worker as a machine that dies would: with its work horse, which RQ puts in
+    a process group of its own (so killing the worker's group alone leaves the horse
+    holding its job and the row lock until its SMTP call gives up)."""
+    horses = _descendants(worker.pid)
     os.killpg(worker.pid, signal.SIGKILL)
+    for pid in horses:
+        with contextlib.suppress(ProcessLookupError):  # it ended on its own
+            os.kill(pid, signal.SIGKILL)
     worker.wait(timeout=10)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every living process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended while we looked
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
 
 
 def _row() -> OutboxMessage:
