@@ -34,7 +34,7 @@ db = SQLAlchemy(model_class=Base)
 # Schema the migrations manage by hand, outside the models: full-text search (an FTS5
 # table and its shadow tables on SQLite; a generated tsvector column and its index on
 # PostgreSQL).
-HAND_MADE = ("reflections_fts", "ix_reflections_search", "search_vector")
+HAND_MADE = ("reflections_fts", "reflection_search", "ix_reflection_search")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

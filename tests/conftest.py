@@ -183,6 +183,8 @@ class Emptier:
     def __init__(self, owner_url: str, admin_url: str | None):
         self.tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         self.sqlite = owner_url.startswith("sqlite")
+        if not self.sqlite:  # the hand-made words table (migration 0009), not in the models
+            self.tables.insert(0, "reflection_search")
         self.probe = None
         self.engine = create_engine(owner_url, poolclass=NullPool)
         if self.sqlite or not admin_url:

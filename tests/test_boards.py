@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import event as sqlalchemy_event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from portal import tenancy
 from portal.accounts.models import Membership, Role
@@ -302,6 +305,76 @@ def test_search_filters_and_orders(boards):
     assert [r.id for r in by_theme.items] == [second]
     assert [r.id for r in helpful.items] == [first, second]
     assert [r.id for r in newest.items] == [second, first]
+
+
+def test_an_edit_changes_what_search_finds(boards):
+    rid = write(boards, title="Referrals", body="We used a genogram.")
+    assert seen_by(boards, "participant_b", query="genogram")[0] == {rid}
+    with tenancy.scoped({boards.a.id}):
+        service.save_draft(rid, actor=boards["participant_a"], title="Referrals",
+                           body="We drew an ecomap.", themes="", visibility=V.COHORT)  # fmt: skip
+        service.share(rid, actor=boards["participant_a"])
+        _db.session.commit()
+    assert seen_by(boards, "participant_a", query="genogram")[0] == set()
+    assert seen_by(boards, "participant_a", query="ecomap")[0] == {rid}
+
+
+def _search_statements(boards, query: str) -> list[tuple[str, dict]]:
+    """The SQL one search sends (participant B's), with its parameters."""
+    sent = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    sqlalchemy_event.listen(_db.engine, "before_cursor_execute", remember)
+    try:
+        seen_by(boards, "participant_b", query=query)
+    finally:
+        sqlalchemy_event.remove(_db.engine, "before_cursor_execute", remember)
+    return [(sql, params) for sql, params in sent if "portal_matching_reflections" in sql]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="the plans of PostgreSQL's search")
+def test_search_uses_its_index_under_row_level_security(app, boards):
+    write(boards, title="Chairing strategy meetings", body="Chairing well.")
+    statement, params = _search_statements(boards, "chairing")[0]
+    with tenancy.scoped({boards.b.id}):  # as the application's role, under the policies
+        _db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tables this small
+        cursor = _db.session.connection().connection.cursor()
+        cursor.execute("EXPLAIN " + statement, params)
+        outer = "\n".join(row[0] for row in cursor.fetchall())
+        _db.session.rollback()
+    # The ids come from the function, and the reflections' own policy still applies.
+    assert "Function Scan on portal_matching_reflections" in outer, outer
+    assert "tenant_id = ANY" in outer, outer
+    # Inside the function (its owner's rights, no policy on the words table) the match
+    # is an index condition, which it could never be on reflections under RLS.
+    owner = create_engine(app.config["MIGRATION_DATABASE_URI"], poolclass=NullPool)
+    with owner.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        inner = "\n".join(conn.scalars(text(
+            "EXPLAIN SELECT reflection_id FROM reflection_search "
+            "WHERE document @@ websearch_to_tsquery('english', 'chairing')"
+        )))  # fmt: skip
+    owner.dispose()
+    assert "Bitmap Index Scan on ix_reflection_search_document" in inner, inner
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's words table")
+def test_the_words_table_is_reached_only_through_the_scoped_function(boards):
+    private = write(boards, title="Chairing alone", body="Chairing notes.", visibility=V.PRIVATE)
+    with tenancy.scoped({boards.b.id}):
+        with pytest.raises(DBAPIError, match="permission denied"):
+            _db.session.execute(text("SELECT count(*) FROM reflection_search")).scalar()
+        _db.session.rollback()
+    with tenancy.scoped({boards.b.id}):
+        theirs = _db.session.scalars(text("SELECT portal_matching_reflections('chairing')")).all()
+        _db.session.rollback()
+    with tenancy.scoped({boards.a.id}):
+        own = _db.session.scalars(text("SELECT portal_matching_reflections('chairing')")).all()
+        _db.session.rollback()
+    assert private in own
+    assert private not in theirs  # another authority's unshared row is out of its scope
 
 
 def test_the_digest_holds_what_each_person_may_see(boards, app):

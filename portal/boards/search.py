@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import false, func, literal_column, or_, select, text
+from sqlalchemy import false, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -22,9 +22,10 @@ ORDERS = {"newest": "Newest first", "helpful": "Most helpful first"}
 def _matches(query: str):
     """Full-text match: PostgreSQL's own search, or SQLite's FTS5 in embedded mode."""
     if db.engine.dialect.name == "postgresql":
-        # The stored tsvector column migration 0005 adds (PostgreSQL only), GIN-indexed.
-        document = literal_column("reflections.search_vector")
-        return document.op("@@")(func.websearch_to_tsquery(literal_column("'english'"), query))
+        # The ids the GIN-indexed words table gives, in the tenant scope (migration 0009:
+        # ``@@`` on reflections itself could not use an index under row-level security).
+        matching = func.portal_matching_reflections(query).table_valued("id").render_derived()
+        return Reflection.id.in_(select(matching.c.id))
     terms = re.findall(r"\w+", query)
     if not terms:
         return false()
