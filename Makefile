@@ -55,5 +55,9 @@ test: lint
 clean:
 	rm -rf $(VENV) node_modules portal/static/dist instance/portal.db
 
+# wrk (Debian's package) is the load generator; DATABASE_URL names a PostgreSQL server
+# whose role may create databases. E.g. `make bench BENCH_ARGS="--factors 1,10 --soak-minutes 10"`.
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python -m bench.run
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
