@@ -23,6 +23,8 @@ rows, which were ~1.9 kB each with it.
 
 from alembic import op
 
+from portal.rls import COHORTS_IN_SCOPE
+
 revision = "0009_search_under_rls"
 down_revision = "0008_sign_in_sessions"
 branch_labels = None
@@ -71,15 +73,14 @@ UPGRADE = [
     FOR EACH ROW EXECUTE FUNCTION portal_index_reflection()
     """,
     # The same scope as the reflections' tenant_scope and cohort_shared policies.
-    """
+    f"""
     CREATE FUNCTION portal_matching_reflections(query text) RETURNS SETOF integer
     LANGUAGE sql STABLE SECURITY DEFINER ROWS 200
     SET search_path = pg_catalog, public AS $$
       SELECT s.reflection_id FROM reflection_search s
       WHERE s.document @@ websearch_to_tsquery('english', query)
-        AND (s.tenant_id = ANY (portal_tenant_scope())
-             OR s.shared_cohort_id IN (
-               SELECT t.cohort_id FROM tenants t WHERE t.id = ANY (portal_tenant_scope())))
+        AND (s.tenant_id = ANY ((SELECT portal_tenant_scope())::integer[])
+             OR s.shared_cohort_id IN ({COHORTS_IN_SCOPE}))
     $$
     """,
     "REVOKE ALL ON FUNCTION portal_matching_reflections(text) FROM PUBLIC",
