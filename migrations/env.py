@@ -142,6 +142,11 @@ def grant_app_role(connection):
         connection.execute(
             text(f"GRANT EXECUTE ON FUNCTION portal_matching_reflections(text) TO {role}")
         )
+    if connection.execute(text("SELECT to_regproc('portal_person_tenant_ids')")).scalar():
+        # The request's scope is loaded with the person (migration 0010).
+        connection.execute(
+            text(f"GRANT EXECUTE ON FUNCTION portal_person_tenant_ids(integer) TO {role}")
+        )
 
 
 if context.is_offline_mode():

@@ -21,8 +21,10 @@ from sqlalchemy import select
 
 from portal import tenancy
 from portal.accounts import sign_in_sessions
+from portal.accounts.lookup import scope_ids, tenant_ids_for
 from portal.accounts.models import Role, User
 from portal.extensions import db, login_manager
+from portal.tenants.models import Tenant
 
 
 def init_app(app: Flask) -> None:
@@ -44,17 +46,33 @@ def _is_poll() -> bool:
 
 
 def load_user(user_id: str) -> User | None:
-    """The person whose server-side session this browser holds, if it is still open."""
-    user, ended = sign_in_sessions.resume(
+    """The person whose server-side session this browser holds, if it is still open;
+    their scope (and the authority a tenant page names) come in the same statement."""
+    user, ended, row = sign_in_sessions.resume(
         session.get("sid"),
         idle=current_app.config["IDLE_TIMEOUT"],
         lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
         activity=not _is_poll(),
+        with_row=_with_scope,
     )
     g.session_ended = ended
     if user is None or user_id.split(":", 1)[0] != str(user.id):
         return None
+    g.person_scope = tenancy.parse_ids(row.scope_ids)
+    g.named_tenant = row.Tenant if _tenant_slug() is not None else None
     return user
+
+
+def _tenant_slug() -> str | None:
+    return (request.view_args or {}).get("tenant_slug")
+
+
+def _with_scope(statement):
+    statement = statement.add_columns(scope_ids().label("scope_ids"))
+    slug = _tenant_slug()
+    if slug is not None:
+        statement = statement.add_columns(Tenant).outerjoin(Tenant, Tenant.slug == slug)
+    return statement
 
 
 ENDED_MESSAGES = {
@@ -108,24 +126,22 @@ def _unauthorized():
 
 
 def set_request_scope():
-    """Set the tenant scope for this request, before any view runs."""
+    """Set the tenant scope for this request, before any view runs: from what
+    :func:`load_user` loaded with the person, so it costs no statement of its own."""
     g.tenant = None
-    if request.endpoint == "static":
+    if request.endpoint == "static" or not current_user.is_authenticated:
         tenancy.set_scope(frozenset())
         return
-    if not current_user.is_authenticated:
-        tenancy.set_scope(frozenset())
-        return
-    from portal.accounts.service import tenant_ids_for
-
-    allowed = tenant_ids_for(current_user)
-    slug = (request.view_args or {}).get("tenant_slug")
-    if slug is None:
+    allowed = g.pop("person_scope", None)
+    if allowed is None:  # signed in some other way than a session this request resumed
+        allowed = frozenset(tenant_ids_for(current_user))
+    if _tenant_slug() is None:
         tenancy.set_scope(allowed)
         return
-    from portal.tenants.models import Tenant
-
-    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if "named_tenant" in g:
+        tenant = g.pop("named_tenant")
+    else:
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == _tenant_slug()))
     if tenant is None or tenant.id not in allowed:
         tenancy.set_scope(frozenset())
         abort(404)

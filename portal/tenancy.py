@@ -228,6 +228,11 @@ def _forget_outside(scope: Scope) -> None:
             session.expire(obj, stale)
 
 
+def parse_ids(value: str | None) -> Scope:
+    """The scope a comma-separated list of ids names ("" or None: no authority)."""
+    return frozenset(int(part) for part in (value or "").split(",") if part)
+
+
 # --- ORM lock ---------------------------------------------------------------------------
 
 

@@ -837,10 +837,10 @@ def test_admin_audit_page_filters_by_action_and_tenant(app, login_as, world, sys
     assert "3 events" in everything.text
     assert "2 events" in signed_in.text
     assert "auth.sign_in_failed" not in signed_in.text.split("<table")[1]
-    assert "1 events" in northbrook.text
+    assert "1 event, newest first" in northbrook.text
     assert "participant@northbrook.example" in northbrook.text.split("<table")[1]
     assert "participant@eastmere.example" not in northbrook.text.split("<table")[1]
-    assert "1 events" in eastmere_ok.text
+    assert "1 event, newest first" in eastmere_ok.text
     assert audit_rows(eastmere_ok.text) == 1
     assert "participant@eastmere.example" in eastmere_ok.text.split("<table")[1]
     assert "No events match" in none.text
@@ -850,7 +850,8 @@ def test_audit_page_filters_by_actor_and_survives_nonsense(login_as, world, app)
     sign_in(app.test_client(), "participant@northbrook.example")
     sign_in(app.test_client(), "participant@eastmere.example")
     admin = login_as(world["centre_admin"])
-    assert "1 events" in admin.get("/admin/audit?actor=Participant@Eastmere.example").text
+    by_actor = admin.get("/admin/audit?actor=Participant@Eastmere.example")
+    assert "1 event, newest first" in by_actor.text
     for query in ("tenant=abc", "tenant=999999", "action=%3Cscript%3E", "page=-1", "page=zz"):
         assert admin.get(f"/admin/audit?{query}").status_code == 200, query
 

@@ -200,3 +200,74 @@ def test_a_board_page_does_not_grow_with_posts_or_comments(app, world, login_as,
     _add_reflections(world, board_id, 15)
     many = _queries(app, client, f"/{slug}/boards/{board_id}")
     assert many == few, f"board page: {few} queries with a few posts, {many} with many"
+
+
+# --- A ceiling for every page, and the fixed cost of a request ---------------------------
+
+CEILING = 12  # statements a page may make (issue 12), flat as the data grows
+
+CEILING_PAGES = [
+    ("participant_a", "/notifications/"),
+    ("participant_a", "/northbrook/"),
+    ("participant_a", "/northbrook/sessions/"),
+    ("participant_a", "/northbrook/boards/"),
+    ("partner_manager_a", "/northbrook/"),
+    ("partner_manager_a", "/northbrook/people"),
+    ("partner_manager_a", "/northbrook/placements/"),
+    ("partner_manager_a", "/northbrook/placements/?status=requested"),
+    ("partner_manager_a", "/northbrook/sessions/"),
+    ("host_practitioner", "/host/week"),
+    ("host_practitioner", "/host/"),
+    ("service_lead", "/host/placements"),
+    ("centre_admin", "/admin/"),
+    ("centre_admin", "/admin/audit"),
+    ("centre_admin", "/admin/users"),
+    ("centre_admin", "/notifications/"),
+]
+
+
+@pytest.mark.parametrize(("role_key", "url"), CEILING_PAGES)
+def test_no_page_makes_more_than_twelve_statements(app, world, login_as, role_key, url):
+    client = login_as(world[role_key])
+    _add_placements(world, 6)
+    _add_sessions(world, 6)
+    client.get(url)  # the first view of a page may write (the session's idle clock)
+    with count_queries(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    assert len(statements) <= CEILING, "\n".join([url, *(s[:120] for s in statements)])
+
+
+def test_a_board_page_makes_at_most_twelve_statements(app, world, login_as):
+    from portal.boards.models import Board
+
+    with tenancy.system_scope():
+        board = Board(cohort_id=world.a.cohort_id, title="Joint visits")
+        _db.session.add(board)
+        _db.session.commit()
+        board_id = board.id
+    _add_reflections(world, board_id, 25)  # more than a page: the capped count runs too
+    client = login_as(world["participant_a"])
+    for url in (f"/northbrook/boards/{board_id}", f"/northbrook/boards/{board_id}?page=2"):
+        client.get(url)
+        with count_queries(app) as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(statements) <= CEILING, "\n".join([url, *(s[:120] for s in statements)])
+
+
+def test_a_request_finds_its_person_and_scope_in_one_statement(app, world, login_as):
+    """Before any work: one statement loads the session, the person and their scope
+    (and the authority a tenant page names); on PostgreSQL one more sets the scope."""
+    client = login_as(world["participant_a"])
+    headers = {"HX-Request": "true"}
+    client.get("/notifications/count", headers=headers)
+    with count_queries(app) as statements:
+        assert client.get("/notifications/count", headers=headers).status_code == 200
+    fixed = statements[:-1]  # the last is the count itself
+    assert "sign_in_sessions" in fixed[0] and "tenant" in fixed[0]
+    assert len(fixed) == (2 if _db.engine.dialect.name == "postgresql" else 1), fixed
+    with count_queries(app) as statements:
+        assert client.get("/northbrook/boards/").status_code == 200
+    assert "tenants.slug" in statements[0]
+    assert not any("FROM tenants" in s and "slug" in s for s in statements[1:])

@@ -108,6 +108,36 @@ def test_rls_without_scope_the_app_role_sees_no_rows(world, db):
 
 
 @postgres_only
+def test_a_persons_authorities_are_read_past_the_policy_and_nothing_else(world, db):
+    """portal_person_tenant_ids (migration 0010) gives one person's tenant ids with no
+    scope set, and leaves the transaction's scope as it found it."""
+    host = world["host_practitioner"]
+    assert _raw(db, "SELECT portal_person_tenant_ids(:p)", p=host.id).scalar() == str(world.a.id)
+    assert (
+        _raw(db, "SELECT portal_person_tenant_ids(:p)", p=world["centre_admin"].id).scalar() == ""
+    )
+    assert _raw(db, "SELECT current_setting('app.tenant_ids', true)").scalar() in ("", None)
+    assert _raw(db, "SELECT count(*) FROM memberships").scalar() == 0  # still no scope
+    with tenancy.scoped({world.b.id}):
+        found = _raw(db, "SELECT portal_person_tenant_ids(:p)", p=world["participant_a"].id)
+        assert found.scalar() == str(world.a.id)
+        assert _raw(db, "SELECT current_setting('app.tenant_ids')").scalar() == str(world.b.id)
+        seen = {r for (r,) in _raw(db, "SELECT DISTINCT tenant_id FROM memberships")}
+    assert seen == {world.b.id}
+    db.session.rollback()
+
+
+def test_the_scope_is_loaded_with_the_person(world, db):
+    """The same rule as always (own authority, the ones host staff work with, every one
+    for an admin), now one statement: both dialects."""
+    from portal.accounts.lookup import tenant_ids_for
+
+    assert tenant_ids_for(world["participant_b"]) == [world.b.id]
+    assert tenant_ids_for(world["host_practitioner"]) == [world.a.id]
+    assert tenant_ids_for(world["centre_admin"]) == sorted([world.a.id, world.b.id])
+
+
+@postgres_only
 def test_rls_refuses_a_row_for_another_tenant(world, db):
     with tenancy.scoped({world.a.id}), pytest.raises(DBAPIError, match="row-level security"):
         _raw(

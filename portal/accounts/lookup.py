@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import String, case, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal import tenancy
-from portal.accounts.models import PARTNER_ROLES, Membership, Role, User
+from portal.accounts.models import PARTNER_ROLES, Role, User
 from portal.common import inputs
 from portal.errors import RuleError
 from portal.extensions import db
@@ -47,13 +49,53 @@ def find_user_by_email(email: str) -> User | None:
 # --- Tenant scope -----------------------------------------------------------------------
 
 
+class membership_tenant_ids(FunctionElement):  # noqa: N801 - used like func.x(...)
+    """SQL: the ids of the authorities a person has memberships in, as text ("1,3"),
+    read inside the statement that loads the person (see :func:`scope_ids`).
+
+    The one read of memberships made before any scope is set, because it is how the
+    scope is found. It hands back ids only. On PostgreSQL it is
+    ``portal_person_tenant_ids(person)`` (migration 0010), which reads past the
+    memberships' policy for that one person; elsewhere, a correlated subquery. Either
+    way the ORM lock never sees memberships in the statement, so it asks for no scope.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(membership_tenant_ids, "postgresql")
+def _membership_ids_postgresql(element, compiler, **kw):
+    return f"portal_person_tenant_ids({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(membership_tenant_ids)
+def _membership_ids_elsewhere(element, compiler, **kw):
+    memberships = db.metadata.tables["memberships"]
+    (person,) = element.clauses
+    ids = (
+        select(func.aggregate_strings(cast(memberships.c.tenant_id, String), ","))
+        .where(memberships.c.user_id == person)
+        .scalar_subquery()
+    )
+    return compiler.process(ids, **kw)
+
+
+def scope_ids(person=User):
+    """SQL: the authorities a person may see, as text ("1,3"): their own, the ones they
+    work with, or (centre admins) all. Loaded with the person, in one statement, at the
+    start of every request (``portal.auth``); :func:`tenancy.parse_ids` reads it."""
+    every_tenant = select(func.aggregate_strings(cast(Tenant.id, String), ",")).scalar_subquery()
+    return case(
+        (person.role == Role.CENTRE_ADMIN, func.coalesce(every_tenant, "")),
+        else_=func.coalesce(membership_tenant_ids(person.id), ""),
+    )
+
+
 def tenant_ids_for(user: User) -> list[int]:
-    """The authorities ``user`` may see: their own, the ones they work with, or (admins) all."""
-    if user.role == Role.CENTRE_ADMIN:
-        return tenancy.all_tenant_ids()
-    # Reading someone's memberships is how their scope is found, so it is read across
-    # every tenant (the ids only).
-    return tenancy.values_across(select(Membership.tenant_id).where(Membership.user_id == user.id))
+    """The authorities ``user`` may see, as :func:`scope_ids` has them."""
+    found = db.session.scalar(select(scope_ids()).where(User.id == user.id))
+    return sorted(tenancy.parse_ids(found))
 
 
 @contextmanager

@@ -111,16 +111,29 @@ def count_users_by_role() -> dict[Role, int]:
     return {role: count for role, count in rows}
 
 
-def tenant_people(tenant: Tenant) -> list[User]:
-    """Partner staff of ``tenant`` (managers first), one query."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.tenant_id == tenant.id, User.role.in_(list(PARTNER_ROLES)))
-            .order_by(User.role.desc(), User.name)
-        )
+def tenant_people_query(tenant: Tenant) -> Select:
+    """Partner staff of ``tenant``, managers first, then by name: to page through."""
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant.id, User.role.in_(list(PARTNER_ROLES)))
+        .order_by(User.role.desc(), User.name, User.id)
     )
+
+
+def participant_counts(tenant: Tenant) -> tuple[int, int]:
+    """How many participants ``tenant`` has, and how many of them have not yet accepted
+    their invitation, in one statement (a home page counts; it does not list)."""
+    participant = User.role == Role.PARTICIPANT
+    found = db.session.execute(
+        select(
+            func.count(User.id).filter(participant),
+            func.count(User.id).filter(participant, User.password_hash.is_(None)),
+        )
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant.id)
+    ).one()
+    return found[0], found[1]
 
 
 def active_participants_query(tenant_id: int) -> Select:

@@ -43,11 +43,12 @@ from portal.accounts.people import (
     change_role,
     count_users_by_role,
     end_sessions,
+    participant_counts,
     partner_staff_counts,
     people_query,
     set_active,
     set_assignments,
-    tenant_people,
+    tenant_people_query,
     tenant_person,
 )
 from portal.accounts.sign_in_sessions import open_sessions
@@ -84,6 +85,7 @@ __all__ = [
     "link_to",
     "make_link_token",
     "normalise_email",
+    "participant_counts",
     "partner_staff_counts",
     "people_query",
     "read_link_token",
@@ -95,7 +97,7 @@ __all__ = [
     "set_assignments",
     "set_password",
     "tenant_ids_for",
-    "tenant_people",
+    "tenant_people_query",
     "tenant_person",
     "tenants_for",
 ]

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 
 from portal.accounts.models import SignInSession, User
 from portal.common.clock import as_utc, utcnow
@@ -47,24 +49,39 @@ def start(user: User, *, user_agent: str = "") -> str:
     return token
 
 
+class Resumed(NamedTuple):
+    user: User | None
+    ended: str | None  # IDLE or EXPIRED when the session has just run out
+    row: Row | None  # what was loaded with it (``with_row``), for a live session
+
+
 def resume(
-    token: str | None, *, idle: timedelta, lifetime: timedelta, activity: bool = True
-) -> tuple[User | None, str | None]:
+    token: str | None,
+    *,
+    idle: timedelta,
+    lifetime: timedelta,
+    activity: bool = True,
+    with_row: Callable[[Select], Select] = lambda statement: statement,
+) -> Resumed:
     """The person whose open session ``token`` is, and why it ended if it just did.
 
-    ``(user, None)`` for a live session; ``(None, IDLE or EXPIRED)`` when it has just
-    run out (and is now closed); ``(None, None)`` for anything else. ``activity=False``
-    (a background poll) leaves the idle clock where it was.
+    ``(user, None, row)`` for a live session; ``(None, IDLE or EXPIRED, None)`` when it
+    has just run out (and is now closed); ``(None, None, None)`` for anything else.
+    ``activity=False`` (a background poll) leaves the idle clock where it was.
+    ``with_row`` adds to the statement that finds the session (columns, outer joins),
+    so what every request needs with the person comes in the same round trip.
     """
     if not token or len(token) > 100:
-        return None, None
+        return Resumed(None, None, None)
     found = db.session.execute(
-        select(SignInSession, User)
-        .join(User, User.id == SignInSession.user_id)
-        .where(SignInSession.token_hash == _hash(token), SignInSession.ended_at.is_(None))
+        with_row(
+            select(SignInSession, User)
+            .join(User, User.id == SignInSession.user_id)
+            .where(SignInSession.token_hash == _hash(token), SignInSession.ended_at.is_(None))
+        )
     ).first()
     if found is None or not found.User.active:
-        return None, None
+        return Resumed(None, None, None)
     row, now = found.SignInSession, utcnow()
     for reason, ran_out in (
         (IDLE, now - as_utc(row.last_seen_at) > idle),
@@ -72,10 +89,10 @@ def resume(
     ):
         if ran_out:
             _close(SignInSession.id == row.id, reason)
-            return None, reason
+            return Resumed(None, reason, None)
     if activity and now - as_utc(row.last_seen_at) >= TOUCH_EVERY:
         row.last_seen_at = now
-    return found.User, None
+    return Resumed(found.User, None, found)
 
 
 def end(token: str | None, reason: str = SIGNED_OUT) -> None:

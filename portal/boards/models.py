@@ -25,7 +25,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.clock import utcnow
@@ -111,7 +111,16 @@ HIDDEN_LABEL = "Hidden by a facilitator"
 
 class Reflection(CohortShared, db.Model):
     __tablename__ = "reflections"
-    __table_args__ = (Index("ix_reflections_board_published", "board_id", "published_at"),)
+    __table_args__ = (
+        Index("ix_reflections_board_published", "board_id", "published_at"),
+        # A board's "newest first" (boards/search.py NEWEST): a page reads ~21 rows.
+        Index(
+            "ix_reflections_board_newest",
+            "board_id",
+            text("coalesce(published_at, updated_at) DESC"),
+            text("id DESC"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import false, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.boards.models import Reaction, Reflection, ReflectionModeration, ReflectionStatus
 from portal.boards.themes import MOST_THEMES, theme_list
 from portal.boards.visibility import visible_to
 from portal.common.inputs import LAST_PAGE
+from portal.common.paging import Window, window
 from portal.errors import RuleError
 from portal.extensions import db
 
@@ -44,41 +45,23 @@ def search_themes(raw: str) -> list[str]:
         raise RuleError(f"Search for at most {MOST_THEMES} themes", "theme") from None
 
 
-def _ordered(statement, order: str):
-    if order not in ORDERS:
-        raise RuleError("Select an order from the list", "order")
-    pinned = (
+def _pinned():
+    return (
         select(ReflectionModeration.pinned_at)
         .where(ReflectionModeration.reflection_id == Reflection.id)
         .scalar_subquery()
     )
-    if order == "helpful":
-        helped = (
-            select(func.count())
-            .select_from(Reaction)
-            .where(Reaction.reflection_id == Reflection.id)
-            .scalar_subquery()
-        )
-        return statement.order_by(pinned.is_(None), helped.desc(), Reflection.id.desc())
-    return statement.order_by(
-        pinned.is_(None),
-        func.coalesce(Reflection.published_at, Reflection.updated_at).desc(),
-        Reflection.id.desc(),
-    )
 
 
-def search(
-    *,
-    user: User,
-    board_ids: list[int],
-    query: str = "",
-    theme: str = "",
-    tenant_id: int | None = None,
-    board_id: int | None = None,
-    order: str = "newest",
-    page: int = 1,
-):
-    """Reflections the user may see on these boards, filtered and ordered, one page."""
+# The order of "newest first", which ix_reflections_board_newest (migration 0011) holds.
+NEWEST = (
+    func.coalesce(Reflection.published_at, Reflection.updated_at).desc(),
+    Reflection.id.desc(),
+)
+
+
+def _found(user: User, board_ids, query, theme, tenant_id, board_id):
+    """The reflections the user may see on these boards that the filters keep."""
     statement = select(Reflection).where(visible_to(user), Reflection.board_id.in_(board_ids))
     statement = statement.where(
         or_(Reflection.status != ReflectionStatus.DRAFT, Reflection.author_id == user.id)
@@ -92,11 +75,46 @@ def search(
         statement = statement.where(Reflection.tenant_id == tenant_id)
     if board_id:
         statement = statement.where(Reflection.board_id == board_id)
-    statement = _ordered(statement, order).options(
-        selectinload(Reflection.author),
-        selectinload(Reflection.tenant),
-        selectinload(Reflection.board),
-        selectinload(Reflection.moderation),
+    return statement
+
+
+def search(
+    *,
+    user: User,
+    board_ids: list[int],
+    query: str = "",
+    theme: str = "",
+    tenant_id: int | None = None,
+    board_id: int | None = None,
+    order: str = "newest",
+    page: int = 1,
+) -> Window:
+    """Reflections the user may see on these boards, filtered and ordered, one page.
+
+    Pinned posts come first. "Newest first" reads them apart (a handful, on page 1) and
+    the rest straight off the board's index in order, so a page reads about 21 rows
+    however many the board holds; "most helpful" must count reactions, so it sorts.
+    """
+    if order not in ORDERS:
+        raise RuleError("Select an order from the list", "order")
+    statement = _found(user, board_ids, query, theme, tenant_id, board_id)
+    shown = statement.options(
+        joinedload(Reflection.author),
+        joinedload(Reflection.tenant),
+        joinedload(Reflection.board),
+        joinedload(Reflection.moderation),
     )
     page = min(max(page, 1), LAST_PAGE)
-    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+    if order == "helpful":
+        helped = (
+            select(func.count())
+            .select_from(Reaction)
+            .where(Reaction.reflection_id == Reflection.id)
+            .scalar_subquery()
+        )
+        ordered = shown.order_by(_pinned().is_(None), helped.desc(), Reflection.id.desc())
+        return window(ordered, page=page, per_page=PAGE_SIZE, counting=statement)
+    pinned = shown.where(_pinned().is_not(None)).order_by(_pinned().desc())
+    ahead = list(db.session.scalars(pinned.limit(PAGE_SIZE)).unique()) if page == 1 else []
+    rest = shown.where(_pinned().is_(None)).order_by(*NEWEST)
+    return window(rest, page=page, per_page=PAGE_SIZE, ahead=ahead, counting=statement)

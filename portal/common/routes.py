@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, current_app, flash, g, request
 
 from portal.common import inputs
+from portal.common.paging import Window, window
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, htmx
 
@@ -88,13 +89,7 @@ def polled(view: Callable) -> Callable:
     return view
 
 
-def paginate(statement, *, per_page: int):
+def paginate(statement, *, per_page: int) -> Window:
     """One page of ``statement`` for the ``?page=`` asked for (bounded: an odd or huge
-    page is the first, never an error)."""
-    return db.paginate(
-        statement,
-        page=inputs.page_number(request.args.get("page")),
-        per_page=per_page,
-        max_per_page=per_page,
-        error_out=False,
-    )
+    page is the first, never an error), with no full count (portal/common/paging.py)."""
+    return window(statement, page=inputs.page_number(request.args.get("page")), per_page=per_page)

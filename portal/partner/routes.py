@@ -9,7 +9,7 @@ from flask_login import current_user
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
-from portal.common.routes import form_error, polled, tenant_url_defaults
+from portal.common.routes import form_error, paginate, polled, tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 from portal.imports import service as imports
@@ -25,16 +25,20 @@ STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index(tenant_slug: str):
-    people = service.tenant_people(g.tenant)
-    participants = [p for p in people if p.role == Role.PARTICIPANT]
+    participants, awaiting = service.participant_counts(g.tenant)
     return render_template(
         "partner/index.html",
         tenant=g.tenant,
         participants=participants,
-        awaiting=[p for p in participants if not p.has_password],
+        awaiting=awaiting,
         placements=placement_summary(g.tenant, current_user),
         sessions=_coming_sessions(),
+        coming_most=COMING_MOST,
     )
+
+
+PEOPLE_PER_PAGE = 50
+COMING_MOST = 10  # a home page shows the next few; the sessions page has the rest
 
 
 def _coming_sessions():
@@ -44,15 +48,17 @@ def _coming_sessions():
     from portal.sessions import service as sessions
 
     now = sessions.now()
+    soon = {"limit": COMING_MOST, "loaded": False}
     if current_user.role == Role.PARTICIPANT:
-        return sessions.attended_by(current_user, now, now + timedelta(days=28))
-    return sessions.authority_sessions(g.tenant, now, now + timedelta(days=28))
+        return sessions.attended_by(current_user, now, now + timedelta(days=28), **soon)
+    return sessions.authority_sessions(g.tenant, now, now + timedelta(days=28), **soon)
 
 
 @bp.get("/people")
 @roles_required(*STAFF)
 def people(tenant_slug: str):
-    return render_template("partner/people.html", people=service.tenant_people(g.tenant))
+    page = paginate(service.tenant_people_query(g.tenant), per_page=PEOPLE_PER_PAGE)
+    return render_template("partner/people.html", people=page.items, page=page)
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])

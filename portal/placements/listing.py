@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.accounts.models import Role, User
+from portal.common.paging import Window, window
 from portal.extensions import db
 from portal.placements.models import OPEN, Placement, PlacementStatus
 from portal.tenants.models import Tenant
@@ -24,9 +25,9 @@ NEEDS_ACTION = {
 
 def _with_people(query):
     return query.options(
-        selectinload(Placement.participant),
-        selectinload(Placement.service),
-        selectinload(Placement.requested_by),
+        joinedload(Placement.participant),
+        joinedload(Placement.service),
+        joinedload(Placement.requested_by),
     )
 
 
@@ -45,28 +46,61 @@ def placement_for(tenant: Tenant, user: User, placement_id: int) -> Placement | 
     return placement
 
 
+# A state's table on the list shows at most this many; the rest are a page of their own.
+GROUP_MOST = 25
+
+
 @dataclass
 class TenantPlacements:
     groups: dict[PlacementStatus, list[Placement]]  # by state, what needs action first
     needs_action: list[Placement]
+    counts: dict[PlacementStatus, int]  # every placement in each state
+    page: Window | None = None  # one state's placements, a page of them (``status``)
 
 
-def tenant_placements(tenant: Tenant, user: User) -> TenantPlacements:
-    """The authority's placements (a participant's own, for a participant), by state."""
-    query = _with_people(select(Placement)).where(Placement.tenant_id == tenant.id)
+def tenant_placements(
+    tenant: Tenant, user: User, *, status: PlacementStatus | None = None, page: int = 1
+) -> TenantPlacements:
+    """The authority's placements (a participant's own, for a participant), by state:
+    the first of each state, or (``status``) one state's, a page at a time."""
+    mine = [Placement.tenant_id == tenant.id]
     if user.role == Role.PARTICIPANT:
-        query = query.where(Placement.participant_id == user.id)
-    first = NEEDS_ACTION.get(user.role, ())
-    query = query.order_by(
-        case((Placement.status.in_(first), 0), else_=1) if first else Placement.id,
-        Placement.starts_on,
+        mine.append(Placement.participant_id == user.id)
+    counts = dict(
+        db.session.execute(
+            select(Placement.status, func.count()).where(*mine).group_by(Placement.status)
+        ).all()
     )
-    placements = db.session.scalars(query).all()
+    first = NEEDS_ACTION.get(user.role, ())
+    if status is not None:
+        query = _with_people(select(Placement)).where(*mine, Placement.status == status)
+        listed = window(
+            query.order_by(Placement.starts_on, Placement.id), page=page, per_page=GROUP_MOST
+        )
+        return TenantPlacements(
+            groups={status: listed.items} if listed.items else {},
+            needs_action=[], counts=counts, page=listed,
+        )  # fmt: skip
+    rank = func.row_number().over(
+        partition_by=Placement.status, order_by=(Placement.starts_on, Placement.id)
+    )
+    ranked = select(Placement, rank.label("rank")).where(*mine).subquery()
+    shown = aliased(Placement, ranked)
+    placements = db.session.scalars(
+        select(shown)
+        .where(ranked.c.rank <= GROUP_MOST)
+        .options(
+            joinedload(shown.participant),
+            joinedload(shown.service),
+            joinedload(shown.requested_by),
+        )
+        .order_by(shown.starts_on, shown.id)
+    ).all()
     groups: dict[PlacementStatus, list[Placement]] = {}
     for placement in placements:
         groups.setdefault(placement.status, []).append(placement)
     return TenantPlacements(
-        groups=groups, needs_action=[p for p in placements if p.status in first]
+        groups=groups, needs_action=[p for p in placements if p.status in first], counts=counts
     )
 
 
@@ -112,7 +146,7 @@ def placement_summary(tenant: Tenant, user: User) -> Summary:
     if user.role == Role.PARTNER_MANAGER:
         needs = (S.PROPOSED, S.APPROVED, S.COMPLETED)
     loaded = select(Placement).options(
-        selectinload(Placement.participant), selectinload(Placement.service)
+        joinedload(Placement.participant), joinedload(Placement.service)
     )
     needs_action = (
         list(

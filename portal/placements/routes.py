@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
+from portal.common import inputs
 from portal.common.forms import ActionForm
 from portal.common.routes import apply_change, htmx_swap, tenant_url_defaults
 from portal.errors import NotFound, RuleError
@@ -52,13 +53,24 @@ def _placement(placement_id: int) -> Placement:
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index(tenant_slug: str):
-    listed = service.tenant_placements(g.tenant, current_user)
+    status = _status_arg()
+    listed = service.tenant_placements(
+        g.tenant, current_user, status=status, page=inputs.page_number(request.args.get("page"))
+    )
     return render_template(
         "placements/index.html",
+        listed=listed,
         groups=listed.groups,
         needs_action=listed.needs_action,
         order=list(PlacementStatus),
+        status=status,
     )
+
+
+def _status_arg() -> PlacementStatus | None:
+    """``?status=`` names one state to list in full; anything else lists them all."""
+    value = request.args.get("status")
+    return next((s for s in PlacementStatus if s.value == value), None)
 
 
 def _request_form() -> RequestPlacementForm:

@@ -34,11 +34,17 @@ def hosted_by(user: User, first: datetime, last: datetime) -> list[Session]:
 
 
 def attended_by(
-    user: User, first: datetime | None = None, last: datetime | None = None
+    user: User,
+    first: datetime | None = None,
+    last: datetime | None = None,
+    *,
+    limit: int | None = None,
+    loaded: bool = True,
 ) -> list[Session]:
-    """Sessions the participant has a place in (booked or waiting)."""
+    """Sessions the participant has a place in (booked or waiting). ``loaded=False``
+    for a list or calendar that shows the session alone (not its host or places)."""
     query = (
-        _loaded(select(Session))
+        select(Session)
         .join(Place, Place.session_id == Session.id)
         .where(Place.participant_id == user.id, Place.status != PlaceStatus.CANCELLED)
     )
@@ -46,27 +52,41 @@ def attended_by(
         query = query.where(Session.ends_at > first)
     if last is not None:
         query = query.where(Session.starts_at < last)
-    return list(db.session.scalars(query.order_by(Session.starts_at)))
+    return _listed(query.order_by(Session.starts_at), limit=limit, loaded=loaded)
 
 
-def authority_sessions(tenant: Tenant, first: datetime, last: datetime) -> list[Session]:
+def _listed(query, *, limit: int | None, loaded: bool) -> list[Session]:
+    if loaded:
+        query = _loaded(query)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def authority_sessions(
+    tenant: Tenant,
+    first: datetime,
+    last: datetime,
+    *,
+    limit: int | None = None,
+    loaded: bool = True,
+) -> list[Session]:
     """The authority's one-to-one sessions, and group sessions its people have places in."""
     has_place = select(Place.id).where(
         Place.session_id == Session.id,
         Place.tenant_id == tenant.id,
         Place.status != PlaceStatus.CANCELLED,
     )
-    return list(
-        db.session.scalars(
-            _loaded(select(Session))
-            .where(
-                or_(Session.tenant_id == tenant.id, has_place.exists()),
-                Session.starts_at < last,
-                Session.ends_at > first,
-            )
-            .order_by(Session.starts_at)
+    query = (
+        select(Session)
+        .where(
+            or_(Session.tenant_id == tenant.id, has_place.exists()),
+            Session.starts_at < last,
+            Session.ends_at > first,
         )
+        .order_by(Session.starts_at)
     )
+    return _listed(query, limit=limit, loaded=loaded)
 
 
 def upcoming_groups(first: datetime, *, limit: int = 100) -> list[Session]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import calendar as months
 from datetime import date, timedelta
 
-from flask import g, render_template
+from flask import g, render_template, request
 from flask_login import current_user
 
 from portal.accounts.models import Role
 from portal.auth import roles_required
+from portal.common import inputs
 from portal.common.clock import as_utc
 from portal.common.forms import ActionForm
 from portal.sessions import queries, service
@@ -18,9 +19,15 @@ from portal.sessions.models import Attendance, Session
 from portal.sessions.routes import bp
 from portal.sessions.routes.access import EVERYONE, month_arg, participant_choices, tenant_session
 
+# What a page shows at most, however busy the authority: the next sessions, and the
+# sessions in one day's square of the month (the rest are a link to that day).
+UPCOMING_MOST = 20
+DAY_MOST = 4
+
 
 def month_grid(first: date, sessions: list[Session]) -> dict:
-    """A month grid (weeks of days, Monday first) with each day's sessions."""
+    """A month grid (weeks of days, Monday first) with each day's first sessions, and
+    how many more each day has."""
     by_day: dict[date, list[Session]] = {}
     for session in sessions:
         by_day.setdefault(service.london_date(session.starts_at), []).append(session)
@@ -30,7 +37,11 @@ def month_grid(first: date, sessions: list[Session]) -> dict:
     return {
         "first": first,
         "weeks": weeks,
-        "by_day": by_day,
+        "by_day": {day: items[:DAY_MOST] for day, items in by_day.items()},
+        "more_by_day": {
+            day: len(items) - DAY_MOST for day, items in by_day.items() if len(items) > DAY_MOST
+        },  # fmt: skip
+        "all_by_day": by_day,
         "previous": previous.strftime("%Y-%m"),
         "next": following.strftime("%Y-%m"),
         "today": service.london_date(service.now()),
@@ -40,18 +51,29 @@ def month_grid(first: date, sessions: list[Session]) -> dict:
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index(tenant_slug: str):
-    first = month_arg()
+    """The next sessions and a month's calendar; ``?day=`` lists one day's instead."""
+    day = inputs.day(request.args.get("day"))
+    first = day.replace(day=1) if day else month_arg()
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     start, end = queries.london_days(first - timedelta(days=7), last + timedelta(days=7))
     now = service.now()
+    light = {"loaded": False}
+    soon = {"limit": UPCOMING_MOST + 1, **light}
     if current_user.role == Role.PARTICIPANT:
-        in_month = service.attended_by(current_user, start, end)
-        upcoming = service.attended_by(current_user, now)
+        in_month = service.attended_by(current_user, start, end, **light)
+        upcoming = [] if day else service.attended_by(current_user, now, **soon)
     else:
-        in_month = service.authority_sessions(g.tenant, start, end)
-        upcoming = service.authority_sessions(g.tenant, now, now + timedelta(days=60))
+        in_month = service.authority_sessions(g.tenant, start, end, **light)
+        later = now + timedelta(days=60)
+        upcoming = [] if day else service.authority_sessions(g.tenant, now, later, **soon)
+    month = month_grid(first, in_month)
     return render_template(
-        "sessions/index.html", month=month_grid(first, in_month), upcoming=upcoming
+        "sessions/index.html",
+        month=month,
+        day=day,
+        on_day=month["all_by_day"].get(day, []) if day else [],
+        upcoming=upcoming[:UPCOMING_MOST],
+        more_upcoming=len(upcoming) > UPCOMING_MOST,
     )
 
 

@@ -1,0 +1,87 @@
+"""One page of a list whose size does not cost the page: no full count per view.
+
+``db.paginate`` counts every row the filter matches on every view, which at 100,000
+reflections or audit events is a second scan as slow as the page itself. A
+:class:`Window` fetches one row more than it shows (so it knows whether there is a
+next page) and counts only up to a cap, and only when the first page is full: a
+short list costs one statement, a long one two, and neither grows with the data.
+
+It answers what the ``pagination`` macro (templates/macros/ui.html) and the lists ask
+of a Flask-SQLAlchemy ``Pagination``: ``items``, ``page``, ``has_prev``/``has_next``,
+``prev_num``/``next_num``, ``total`` and ``pages``, plus ``more`` when the total is
+past the cap (shown as "more than 1,000").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+
+from sqlalchemy import func, select
+
+from portal.common.inputs import LAST_PAGE
+from portal.extensions import db
+
+COUNT_CAP = 1000
+
+
+@dataclass
+class Window:
+    items: list
+    page: int
+    per_page: int
+    total: int  # exact, or COUNT_CAP when ``more``
+    more: bool = False  # more rows than COUNT_CAP
+    has_next: bool = field(default=False)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def pages(self) -> int:
+        """Pages up to the cap (the last page is only known when the total is)."""
+        return max(self.page + (1 if self.has_next else 0), ceil(self.total / self.per_page))
+
+    def __bool__(self) -> bool:  # a page with nothing on it is still a page
+        return True
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def window(
+    statement, *, page: int, per_page: int, ahead: list | None = None, counting=None
+) -> Window:
+    """Page ``page`` (1-based, clamped to 1..LAST_PAGE) of ``statement``, ordered as it is.
+
+    ``ahead``: rows shown before the first page's (pinned posts), which ``counting``
+    (the statement to count, when not ``statement`` itself) includes.
+    """
+    page = min(max(page, 1), LAST_PAGE)
+    ahead = list(ahead or ())
+    fetched = db.session.scalars(statement.limit(per_page + 1).offset((page - 1) * per_page))
+    rows = list(fetched.unique())
+    has_next = len(rows) > per_page
+    items = ahead + rows[:per_page]
+    if page == 1 and not has_next:
+        return Window(items, page, per_page, total=len(items))
+    query = statement if counting is None else counting
+    capped = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(capped))
+    return Window(
+        items,
+        page,
+        per_page,
+        total=min(counted, COUNT_CAP),
+        more=counted > COUNT_CAP,
+        has_next=has_next,
+    )
