@@ -97,7 +97,10 @@ def clear_scope() -> None:
 
 def end_request(exc=None) -> None:
     """After a request: end its transaction (what it did not commit is not kept), then
-    forget its scope, so nothing is sent to PostgreSQL only to be forgotten."""
+    forget its scope, so nothing is sent to PostgreSQL only to be forgotten.
+
+    Rolling back expires every object the request loaded (6.5 ms after a calendar of
+    700 sessions): pages that show hundreds of things load rows, not objects."""
     db.session.rollback()
     clear_scope()
 

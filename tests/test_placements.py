@@ -458,3 +458,35 @@ def test_the_pages_show_what_the_service_finds(world, login_as):
     assert f'id="request-{pid}"' in lead.get("/host/placements").text
     assert lead.get(f"/host/services/{world.service.id}/capacity").status_code == 200
     assert lead.get("/host/services/999999/capacity").status_code == 404
+
+
+def test_a_long_list_shows_each_states_first_and_pages_through_the_rest(world, login_as):
+    """30 completed placements: the list shows 25 and says how many there are; that
+    state's own list pages through all 30. The page never holds them all at once."""
+    from portal.placements.listing import GROUP_MOST
+
+    with tenancy.system_scope():
+        for i in range(GROUP_MOST + 5):
+            person = UserFactory(role=Role.PARTICIPANT, name=f"Person {i:02d}")
+            _db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
+            start = date(2026, 9, 1) + timedelta(days=i)
+            _db.session.add(
+                Placement(
+                    tenant_id=world.a.id, participant_id=person.id, service_id=world.service.id,
+                    requested_by_id=world["partner_manager_a"].id, starts_on=start,
+                    ends_on=start + timedelta(days=5), days_per_week=2, learning_goals="Goals",
+                    status=PlacementStatus.COMPLETED,
+                )
+            )  # fmt: skip
+        _db.session.commit()
+    client = login_as(world["partner_manager_a"])
+    overview = client.get("/northbrook/placements/").get_data(as_text=True)
+    assert "Completed (30)" in overview
+    assert overview.count("Person ") == GROUP_MOST
+    assert "See all 30 completed placements" in overview
+    first = client.get("/northbrook/placements/?status=completed").get_data(as_text=True)
+    assert first.count("Person ") == GROUP_MOST and "Page 1 of 2" in first
+    second = client.get("/northbrook/placements/?status=completed&page=2").get_data(as_text=True)
+    assert [f"Person {i:02d}" in second for i in range(25, 30)] == [True] * 5
+    assert "Person 00" not in second
+    assert client.get("/northbrook/placements/?status=nonsense").status_code == 200

@@ -114,7 +114,11 @@ def search(
         )
         ordered = shown.order_by(_pinned().is_(None), helped.desc(), Reflection.id.desc())
         return window(ordered, page=page, per_page=PAGE_SIZE, counting=statement)
-    pinned = shown.where(_pinned().is_not(None)).order_by(_pinned().desc())
+    # From the moderation rows (a handful are pins), never a probe of every post.
+    pins = select(ReflectionModeration.reflection_id).where(
+        ReflectionModeration.pinned_at.is_not(None)
+    )
+    pinned = shown.where(Reflection.id.in_(pins)).order_by(_pinned().desc())
     ahead = list(db.session.scalars(pinned.limit(PAGE_SIZE)).unique()) if page == 1 else []
     rest = shown.where(_pinned().is_(None)).order_by(*NEWEST)
     return window(rest, page=page, per_page=PAGE_SIZE, ahead=ahead, counting=statement)

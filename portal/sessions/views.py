@@ -39,7 +39,7 @@ def attended_by(
     last: datetime | None = None,
     *,
     limit: int | None = None,
-    loaded: bool = True,
+    loaded: bool | str = True,
 ) -> list[Session]:
     """Sessions the participant has a place in (booked or waiting). ``loaded=False``
     for a list or calendar that shows the session alone (not its host or places)."""
@@ -55,11 +55,23 @@ def attended_by(
     return _listed(query.order_by(Session.starts_at), limit=limit, loaded=loaded)
 
 
-def _listed(query, *, limit: int | None, loaded: bool) -> list[Session]:
-    if loaded:
-        query = _loaded(query)
+# What a month's calendar (and a day's list) shows of a session: rows of these, not
+# whole sessions.
+CALENDAR = (
+    Session.id, Session.starts_at, Session.kind, Session.status, Session.title,
+    Session.location,
+)  # fmt: skip
+
+
+def _listed(query, *, limit: int | None, loaded: bool | str) -> list:
+    """The sessions, with host and places (``loaded=True``), alone (False), or as rows
+    of :data:`CALENDAR` (``"calendar"``: hundreds a month cost little that way)."""
     if limit is not None:
         query = query.limit(limit)
+    if loaded == "calendar":
+        return list(db.session.execute(query.with_only_columns(*CALENDAR)).all())
+    if loaded:
+        query = _loaded(query)
     return list(db.session.scalars(query))
 
 
@@ -69,7 +81,7 @@ def authority_sessions(
     last: datetime,
     *,
     limit: int | None = None,
-    loaded: bool = True,
+    loaded: bool | str = True,
 ) -> list[Session]:
     """The authority's one-to-one sessions, and group sessions its people have places in."""
     has_place = select(Place.id).where(

@@ -57,8 +57,8 @@ def index(tenant_slug: str):
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     start, end = queries.london_days(first - timedelta(days=7), last + timedelta(days=7))
     now = service.now()
-    light = {"loaded": False}
-    soon = {"limit": UPCOMING_MOST + 1, **light}
+    light = {"loaded": "calendar"}
+    soon = {"limit": UPCOMING_MOST + 1, "loaded": False}
     if current_user.role == Role.PARTICIPANT:
         in_month = service.attended_by(current_user, start, end, **light)
         upcoming = [] if day else service.attended_by(current_user, now, **soon)
