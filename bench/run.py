@@ -65,6 +65,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bench import contention
 from bench.data import PASSWORD
 from bench.load import STATS_LUA, Server, check_port_free, sign_in, wrk
 from bench.soak import soak
@@ -392,6 +393,7 @@ def run_factor(factor: int, args, stamp: str, soak_minutes: float, report) -> di
                 if who != ANON
             }
             result["pages"] = measure(server, cookies, args, Path(scripts))
+            result["contention"] = contention.contention(server.base, cookies[M])
             result["deaths_after_pages"] = server.deaths()
             report(result)
             if soak_minutes:
@@ -454,6 +456,7 @@ def print_factor(result: dict, previous: dict | None, args) -> None:
               f"{size:>7}  {errors:>6}  {', '.join(flags)}")  # fmt: skip
     print("(throughput and p95 are ratios to /livez in the same round; bytes of a partial "
           "with its share of the full page)")  # fmt: skip
+    print("\n".join(contention.report(result["contention"])))
     livez = result["pages"][BASELINE.label]["rounds"]
     print("/livez itself (absolute, noisy): " + "; ".join(
         f"round {i + 1} {r['rps']:.0f} req/s, p95 {r['p95_us'] / 1000:.1f} ms"

@@ -104,9 +104,14 @@ def test_booking_a_taken_slot_shows_why_not_a_crash(visits, login_as):
         )  # fmt: skip
         _db.session.commit()
     refused = client.post(book_url, data={"location": "Online"})
-    assert refused.status_code == 200
-    assert "is busy then" in refused.get_data(as_text=True)
-    assert "govuk-error-summary" in refused.get_data(as_text=True)
+    assert refused.status_code == 303  # back to the free times as they are now
+    assert "/northbrook/sessions/find?" in refused.headers["Location"]
+    again = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "is busy then" in again
+    assert start.replace("%3A", ":") not in again.replace("%3A", ":")  # that time is gone
+    # A problem the person can fix on the form stays on the form.
+    wrong_place = client.post(book_url.replace(start, start), data={"location": "Nowhere"})
+    assert wrong_place.status_code == 200
 
 
 def test_find_without_a_placement_explains_why(visits, login_as):
@@ -367,6 +372,32 @@ def test_the_month_calendar_works_without_javascript(visits, login_as):
         login_as(visits["partner_manager_a"]).get("/northbrook/sessions/?month=bad").status_code
         == 200
     )
+
+
+def test_a_busy_day_shows_four_and_links_to_the_rest(visits, login_as):
+    """However busy the authority, a day's square holds four sessions and "N more",
+    which lists the whole day; "Coming up" shows the next 20 at most."""
+    day = working_day()
+    with tenancy.system_scope():
+        for hour in range(8, 15):
+            start = local(day, time(hour))
+            _db.session.add(
+                Session(
+                    tenant_id=visits.a.id, kind=SessionKind.CONSULTATION,
+                    title=f"Consultation at {hour}", host_id=visits["host_practitioner"].id,
+                    starts_at=start, ends_at=start + timedelta(minutes=50), location="Online",
+                )
+            )  # fmt: skip
+        _db.session.commit()
+    client = login_as(visits["partner_manager_a"])
+    month = client.get(f"/northbrook/sessions/?month={day:%Y-%m}").get_data(as_text=True)
+    assert month.count("Case consultation</a>") == 4
+    link = re.search(r'href="([^"]*day=' + day.isoformat() + r')">3 more', month)
+    assert link, "the day's other three are a link"
+    listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f"Sessions on {day:%A %-d %B %Y}" in listed
+    assert all(f"Consultation at {hour}" in listed for hour in range(8, 15))
+    assert client.get("/northbrook/sessions/?day=not-a-day").status_code == 200
 
 
 def test_htmx_gets_just_the_times(visits, login_as):

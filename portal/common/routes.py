@@ -53,11 +53,12 @@ def form_error(form, error: RuleError) -> None:
         form.form_errors.append(error.message)
 
 
-def apply_change(apply, *, form=None):
+def apply_change(apply, *, form=None, refusals: list | None = None):
     """Run one service change for a route and commit it. A refusal (RuleError) is rolled
     back and shown on the form's field, or flashed; a missing record is a 404.
 
-    Returns the change's result (True if it returns nothing), or None when refused.
+    Returns the change's result (True if it returns nothing), or None when refused (and
+    the refusal is added to ``refusals``, for a route that answers some differently).
     """
     try:
         result = apply()
@@ -66,6 +67,8 @@ def apply_change(apply, *, form=None):
         abort(404)
     except RuleError as error:
         db.session.rollback()
+        if refusals is not None:
+            refusals.append(error)
         if form is not None:
             form_error(form, error)
         else:

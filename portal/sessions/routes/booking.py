@@ -110,6 +110,7 @@ def book(tenant_slug: str):
         abort(404)
     form = _book_form(chosen)
     if form.validate_on_submit():
+        refusals: list = []
         session = apply_change(
             lambda: service.book_visit(
                 actor=current_user,
@@ -124,10 +125,18 @@ def book(tenant_slug: str):
                 agenda=form.agenda.data,
             ),
             form=form,
+            refusals=refusals,
         )
         if session is not None:
             flash(f"Booked: {service.when(session)}", "success")
             return redirect(url_for("sessions.detail", session_id=session.id))
+        if refusals and refusals[0].field == "starts_at":
+            # The time went while the form was open: nothing on it can be fixed, so
+            # back to the free times as they are now, saying why (and cheaply: no form).
+            flash(refusals[0].message, "error")
+            again = {k: v for k, v in request.args.items() if k in FIND_ARGS}
+            again["from"] = start.astimezone(LONDON).date().isoformat()
+            return redirect(url_for("sessions.find", **again), 303)
     return render_template(
         "sessions/book.html",
         form=form,
