@@ -18,6 +18,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal import tenancy
 from portal.accounts import sign_in_sessions
@@ -71,7 +72,11 @@ def _with_scope(statement):
     statement = statement.add_columns(scope_ids().label("scope_ids"))
     slug = _tenant_slug()
     if slug is not None:
-        statement = statement.add_columns(Tenant).outerjoin(Tenant, Tenant.slug == slug)
+        statement = (
+            statement.add_columns(Tenant)
+            .outerjoin(Tenant, Tenant.slug == slug)
+            .options(joinedload(Tenant.cohort))  # most tenant pages name the cohort
+        )
     return statement
 
 

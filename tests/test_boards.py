@@ -256,6 +256,24 @@ def seen_by_ordered(world, key):
         return [r.id for r in service.search(user=world[key], board_ids=board_ids).items]
 
 
+def test_a_word_search_pages_newest_first_with_the_pins_ahead(boards):
+    """Sorted on ids, then loaded a page at a time (search.py _sorted_then_loaded): the
+    order, the pins and the pages are what the one-query search gave."""
+    found = [write(boards, title=f"Genogram {i}", body="We drew a genogram.") for i in range(23)]
+    write(boards, title="Something else")
+    with tenancy.scoped({boards.a.id}):
+        service.toggle_pin(found[0], moderator=boards["facilitator"])
+        _db.session.commit()
+    with tenancy.scoped(scope_of(boards, "participant_b")):
+        board_ids = [b.id for b in service.boards_for(boards.b)]
+        ask = dict(user=boards["participant_b"], board_ids=board_ids, query="genogram")
+        first, second = service.search(**ask), service.search(**ask, page=2)
+        assert [r.id for r in first.items] == [found[0], *reversed(found[3:])]
+        assert [r.id for r in second.items] == [found[2], found[1]]
+        assert (first.total, first.has_next, second.has_next) == (23, True, False)
+        assert all(r.author.name and r.board.title for r in first.items)  # loaded with them
+
+
 def test_deleting_removes_it_for_everyone_with_its_conversation(boards):
     from portal.boards.models import CommentModeration, Flag, FlagResolution, ReflectionModeration
 

@@ -461,12 +461,14 @@ def test_the_pages_show_what_the_service_finds(world, login_as):
 
 
 def test_a_long_list_shows_each_states_first_and_pages_through_the_rest(world, login_as):
-    """30 completed placements: the list shows 25 and says how many there are; that
-    state's own list pages through all 30. The page never holds them all at once."""
-    from portal.placements.listing import GROUP_MOST
+    """30 completed placements: the list shows the first 10 and says how many there
+    are; that state's own list pages through all 30, 25 at a time. No page holds them
+    all at once."""
+    from portal.placements.listing import GROUP_MOST, PER_PAGE
 
+    assert (GROUP_MOST, PER_PAGE) == (10, 25)
     with tenancy.system_scope():
-        for i in range(GROUP_MOST + 5):
+        for i in range(30):
             person = UserFactory(role=Role.PARTICIPANT, name=f"Person {i:02d}")
             _db.session.add(Membership(user_id=person.id, tenant_id=world.a.id))
             start = date(2026, 9, 1) + timedelta(days=i)
@@ -485,7 +487,7 @@ def test_a_long_list_shows_each_states_first_and_pages_through_the_rest(world, l
     assert overview.count("Person ") == GROUP_MOST
     assert "See all 30 completed placements" in overview
     first = client.get("/northbrook/placements/?status=completed").get_data(as_text=True)
-    assert first.count("Person ") == GROUP_MOST and "Page 1 of 2" in first
+    assert first.count("Person ") == PER_PAGE and "Page 1 of 2" in first
     second = client.get("/northbrook/placements/?status=completed&page=2").get_data(as_text=True)
     assert [f"Person {i:02d}" in second for i in range(25, 30)] == [True] * 5
     assert "Person 00" not in second

@@ -46,8 +46,10 @@ def placement_for(tenant: Tenant, user: User, placement_id: int) -> Placement | 
     return placement
 
 
-# A state's table on the list shows at most this many; the rest are a page of their own.
-GROUP_MOST = 25
+# A state's table on the list shows its first few; all of them are a list of their own,
+# a page at a time.
+GROUP_MOST = 10
+PER_PAGE = 25
 
 
 @dataclass
@@ -75,7 +77,7 @@ def tenant_placements(
     if status is not None:
         query = _with_people(select(Placement)).where(*mine, Placement.status == status)
         listed = window(
-            query.order_by(Placement.starts_on, Placement.id), page=page, per_page=GROUP_MOST
+            query.order_by(Placement.starts_on, Placement.id), page=page, per_page=PER_PAGE
         )
         return TenantPlacements(
             groups={status: listed.items} if listed.items else {},
