@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -16,9 +16,9 @@ from portal.tenants.models import Tenant
 
 def _loaded(query):
     return query.options(
-        selectinload(Session.host),
-        selectinload(Session.tenant),
-        selectinload(Session.places).selectinload(Place.participant),
+        joinedload(Session.host),
+        joinedload(Session.tenant),
+        selectinload(Session.places).joinedload(Place.participant),
     )
 
 
