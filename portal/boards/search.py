@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import false, func, or_, select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from portal.accounts.models import User
 from portal.boards.models import Reaction, Reflection, ReflectionModeration, ReflectionStatus
@@ -60,6 +60,18 @@ NEWEST = (
 )
 
 
+def _listed() -> tuple:
+    """What a list of reflections loads with each: titles, never bodies (up to 20,000
+    characters), and who wrote it, where, on which board, and its moderation."""
+    return (
+        defer(Reflection.body),
+        joinedload(Reflection.author),
+        joinedload(Reflection.tenant),
+        joinedload(Reflection.board),
+        joinedload(Reflection.moderation),
+    )
+
+
 def _found(user: User, board_ids, query, theme, tenant_id, board_id):
     """The reflections the user may see on these boards that the filters keep."""
     statement = select(Reflection).where(visible_to(user), Reflection.board_id.in_(board_ids))
@@ -98,12 +110,7 @@ def search(
     if order not in ORDERS:
         raise RuleError("Select an order from the list", "order")
     statement = _found(user, board_ids, query, theme, tenant_id, board_id)
-    shown = statement.options(
-        joinedload(Reflection.author),
-        joinedload(Reflection.tenant),
-        joinedload(Reflection.board),
-        joinedload(Reflection.moderation),
-    )
+    shown = statement.options(*_listed())
     page = min(max(page, 1), LAST_PAGE)
     ids = statement.with_only_columns(Reflection.id)
     if order == "helpful":
@@ -144,6 +151,9 @@ def _sorted_then_loaded(ordered_ids, shown, *, page: int, ahead=(), counting) ->
     if not found.items:
         found.items = list(ahead)
         return found
-    loaded = {r.id: r for r in db.session.scalars(shown.where(Reflection.id.in_(found.items)))}
+    # By id alone: the filters (the words' function among them) were applied in the sort,
+    # and the tenant scope applies to this read as to every other.
+    page_rows = select(Reflection).where(Reflection.id.in_(found.items)).options(*_listed())
+    loaded = {r.id: r for r in db.session.scalars(page_rows)}
     found.items = [*ahead, *(loaded[i] for i in found.items if i in loaded)]
     return found
