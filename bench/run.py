@@ -230,11 +230,24 @@ def statements_child() -> None:
         finally:
             recording = None
 
+    def timed(page: Page, times: int = 7) -> float:
+        """Median milliseconds of the whole request in this process, one at a time: what
+        a page costs the worker, without wrk's queueing (SQL waits included)."""
+        headers = {"HX-Request": "true"} if page.htmx else {}
+        client = client_for(page.who)
+        took = []
+        for _ in range(times):
+            started = time.perf_counter()
+            client.get(page.path, headers=headers)
+            took.append((time.perf_counter() - started) * 1000)
+        return round(statistics.median(took), 2)
+
     results: dict = {}
     explain_engine = create_engine(engine.url, poolclass=NullPool)
     for page in pages:
         response, statements = counted(page)
         result = {
+            "ms_in_process": timed(page),
             "statements": len(statements),
             "bytes": len(response.get_data()),
             "status": response.status_code,
@@ -440,7 +453,7 @@ def print_factor(result: dict, previous: dict | None, args) -> None:
           f"{args.rounds} rounds of {args.seconds:g} s a page; {mode}")  # fmt: skip
     print("data grown by: " + ", ".join(f"{n} {what}" for what, n in result["added"].items()))
     width = max(len(p.label) for p in PAGES)
-    print(f"{'page':{width}}  {'throughput (min-max)':>22}  {'p95':>6}  {'stmts':>5}  "
+    print(f"{'page':{width}}  {'throughput (min-max)':>22}  {'p95':>6}  {'ms':>6}  {'stmts':>5}  "
           f"{'bytes':>7}  {'errors':>6}  flags")  # fmt: skip
     for page in PAGES:
         m, c = result["pages"][page.label], result["inprocess"][page.label]
@@ -452,10 +465,12 @@ def print_factor(result: dict, previous: dict | None, args) -> None:
         errors = str(m["errors"])
         if m["error_statuses"]:
             errors += " (" + ", ".join(f"{s}×{n}" for s, n in m["error_statuses"].items()) + ")"
-        print(f"{page.label:{width}}  {span:>22}  {m['p95_ratio']:>5.1f}x  {c['statements']:>5}  "
+        print(f"{page.label:{width}}  {span:>22}  {m['p95_ratio']:>5.1f}x  "
+              f"{c.get('ms_in_process', 0):>6.1f}  {c['statements']:>5}  "
               f"{size:>7}  {errors:>6}  {', '.join(flags)}")  # fmt: skip
-    print("(throughput and p95 are ratios to /livez in the same round; bytes of a partial "
-          "with its share of the full page)")  # fmt: skip
+    print("(throughput and p95 are ratios to /livez in the same round; ms: one request "
+          "in-process, one at a time, median of 7; bytes of a partial with its share of the "
+          "full page)")  # fmt: skip
     print("\n".join(contention.report(result["contention"])))
     livez = result["pages"][BASELINE.label]["rounds"]
     print("/livez itself (absolute, noisy): " + "; ".join(
