@@ -133,7 +133,7 @@ def participant_counts(tenant: Tenant) -> tuple[int, int]:
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.tenant_id == tenant.id)
     ).one()
-    return found[0], found[1]
+    return tuple(found)
 
 
 def active_participants_query(tenant_id: int) -> Select:

@@ -121,7 +121,7 @@ def search(
             .scalar_subquery()
         )
         ordered = ids.order_by(_pinned().is_(None), helped.desc(), Reflection.id.desc())
-        return _sorted_then_loaded(ordered, shown, page=page, counting=statement)
+        return _sorted_then_loaded(ordered, page=page, counting=statement)
     return _newest(statement, shown, ids, page=page, words=bool((query or "").strip()))
 
 
@@ -138,22 +138,24 @@ def _newest(statement, shown, ids, *, page: int, words: bool) -> Window:
     is_pinned = pinned_rows.where(ReflectionModeration.reflection_id == Reflection.id).exists()
     if words:  # thousands may match: sort them, then load a page
         ordered = ids.where(~is_pinned).order_by(*NEWEST)
-        return _sorted_then_loaded(ordered, shown, page=page, ahead=ahead, counting=statement)
-    rest = shown.where(~is_pinned).order_by(*NEWEST)
-    return window(rest, page=page, per_page=PAGE_SIZE, ahead=ahead, counting=statement)
+        found = _sorted_then_loaded(ordered, page=page, counting=statement)
+    else:
+        rest = shown.where(~is_pinned).order_by(*NEWEST)
+        found = window(rest, page=page, per_page=PAGE_SIZE, counting=statement)
+    found.items = [*ahead, *found.items]  # the count (of ``statement``) includes them
+    return found
 
 
-def _sorted_then_loaded(ordered_ids, shown, *, page: int, ahead=(), counting) -> Window:
+def _sorted_then_loaded(ordered_ids, *, page: int, counting) -> Window:
     """A page of a sort over many rows: the sort on ids alone, then the page's 20 rows
     with their author, authority, board and moderation (joined to the 20, not to all
     that matched: "strategy" matches 4,300 reflections at x100)."""
     found = window(ordered_ids, page=page, per_page=PAGE_SIZE, counting=counting)
     if not found.items:
-        found.items = list(ahead)
         return found
     # By id alone: the filters (the words' function among them) were applied in the sort,
     # and the tenant scope applies to this read as to every other.
     page_rows = select(Reflection).where(Reflection.id.in_(found.items)).options(*_listed())
     loaded = {r.id: r for r in db.session.scalars(page_rows)}
-    found.items = [*ahead, *(loaded[i] for i in found.items if i in loaded)]
+    found.items = [loaded[i] for i in found.items if i in loaded]
     return found

@@ -15,7 +15,7 @@ past the cap (shown as "more than 1,000").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import ceil
 
 from sqlalchemy import func, select
@@ -33,7 +33,7 @@ class Window:
     per_page: int
     total: int  # exact, or COUNT_CAP when ``more``
     more: bool = False  # more rows than COUNT_CAP
-    has_next: bool = field(default=False)
+    has_next: bool = False
 
     @property
     def has_prev(self) -> bool:
@@ -52,27 +52,15 @@ class Window:
         """Pages up to the cap (the last page is only known when the total is)."""
         return max(self.page + (1 if self.has_next else 0), ceil(self.total / self.per_page))
 
-    def __bool__(self) -> bool:  # a page with nothing on it is still a page
-        return True
 
-    def __iter__(self):
-        return iter(self.items)
-
-
-def window(
-    statement, *, page: int, per_page: int, ahead: list | None = None, counting=None
-) -> Window:
-    """Page ``page`` (1-based, clamped to 1..LAST_PAGE) of ``statement``, ordered as it is.
-
-    ``ahead``: rows shown before the first page's (pinned posts), which ``counting``
-    (the statement to count, when not ``statement`` itself) includes.
-    """
+def window(statement, *, page: int, per_page: int, counting=None) -> Window:
+    """Page ``page`` (1-based, clamped to 1..LAST_PAGE) of ``statement``, ordered as it is,
+    and the count of ``counting`` (when not ``statement`` itself), capped."""
     page = min(max(page, 1), LAST_PAGE)
-    ahead = list(ahead or ())
     fetched = db.session.scalars(statement.limit(per_page + 1).offset((page - 1) * per_page))
     rows = list(fetched.unique())
     has_next = len(rows) > per_page
-    items = ahead + rows[:per_page]
+    items = rows[:per_page]
     query = statement if counting is None else counting
     capped = query.order_by(None).limit(COUNT_CAP + 1).subquery()
     counted = db.session.scalar(select(func.count()).select_from(capped))

@@ -20,6 +20,8 @@ bp = tenant_url_defaults(Blueprint("partner", __name__, url_prefix="/<tenant_slu
 
 EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
 STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
+PEOPLE_PER_PAGE = 50
+COMING_MOST = 10  # a home page shows the next few; the sessions page has the rest
 
 
 @bp.get("/")
@@ -35,10 +37,6 @@ def index(tenant_slug: str):
         sessions=_coming_sessions(),
         coming_most=COMING_MOST,
     )
-
-
-PEOPLE_PER_PAGE = 50
-COMING_MOST = 10  # a home page shows the next few; the sessions page has the rest
 
 
 def _coming_sessions():

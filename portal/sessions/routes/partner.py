@@ -41,7 +41,6 @@ def month_grid(first: date, sessions: list[Session]) -> dict:
         "more_by_day": {
             day: len(items) - DAY_MOST for day, items in by_day.items() if len(items) > DAY_MOST
         },  # fmt: skip
-        "all_by_day": by_day,
         "previous": previous.strftime("%Y-%m"),
         "next": following.strftime("%Y-%m"),
         "today": service.london_date(service.now()),
@@ -71,7 +70,7 @@ def index(tenant_slug: str):
         "sessions/index.html",
         month=month,
         day=day,
-        on_day=month["all_by_day"].get(day, []) if day else [],
+        on_day=[s for s in in_month if service.london_date(s.starts_at) == day] if day else [],
         upcoming=upcoming[:UPCOMING_MOST],
         more_upcoming=len(upcoming) > UPCOMING_MOST,
     )
