@@ -33,10 +33,9 @@ def test_write_check_and_share_through_the_pages(boards, login_as):
     assert to_check.status_code == 302 and to_check.headers["Location"].endswith("/share")
     check = client.get(to_check.headers["Location"]).get_data(as_text=True)
     assert check.count('<mark class="portal-finding">') >= 2
-    assert "Send for a facilitator" in check
-    refused = client.post(to_check.headers["Location"], data={})
-    assert "Confirm you have checked" in refused.get_data(as_text=True)
-    sent = client.post(to_check.headers["Location"], data={"confirmed": "y"})
+    assert "Send to a facilitator to check" in check
+    assert 'name="confirmed"' not in check  # the facilitator checks it: no tick to vouch
+    sent = client.post(to_check.headers["Location"], data={})
     assert sent.status_code == 302
     with tenancy.system_scope():
         reflection = _db.session.scalar(select(Reflection))
@@ -286,7 +285,7 @@ def test_sharing_runs_the_identifier_check_once_per_text(boards, login_as, monke
     monkeypatch.setattr(check, "_without_overlaps", lambda c: calls.append(1) or real(c))
     client = login_as(boards["participant_a"])
     edit_url = _start(client, boards.cohort_board_id)
-    client.post(edit_url, data={"title": "A visit", "body": RISKY, "visibility": "cohort"})
+    client.post(edit_url, data={"title": "A visit", "body": RISKY, "visibility": "authority"})
     share_url = edit_url.replace("/edit", "/share")
     calls.clear()
     refused = client.post(share_url, data={})

@@ -33,7 +33,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 __all__ = [
     "ALLOWED_ATTRIBUTES",
@@ -238,3 +238,14 @@ def excerpt(text: str, length: int = 200) -> str:
     if flat[length - 1] != " " and " " in cut:
         cut = cut.rsplit(" ", 1)[0]  # don't end in the middle of a word
     return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def highlight(text: str, findings) -> Markup:
+    """The text with each finding wrapped in <mark>, everything else escaped."""
+    out, last = [], 0
+    for finding in findings:
+        out.append(escape(text[last : finding.start]))
+        out.append(Markup('<mark class="portal-finding">{}</mark>').format(finding.text))
+        last = finding.end
+    out.append(escape(text[last:]))
+    return Markup("").join(out)

@@ -17,7 +17,7 @@ pinned (:func:`pinnable`).
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import tenancy
@@ -169,16 +169,6 @@ def toggle_pin(reflection_id: int, *, moderator: User, on: bool | None = None) -
     return reflection
 
 
-def lift_hide(reflection_id: int) -> None:
-    """The author edited a hidden reflection: the hide was about what it said, so it ends,
-    and sharing it again starts afresh (checked again, and approved again if it must be)."""
-    db.session.execute(
-        ReflectionModeration.__table__.update()
-        .where(ReflectionModeration.reflection_id == reflection_id)
-        .values(hidden_reason=None, hidden_by_id=None, hidden_at=None)
-    )
-
-
 def dismiss_flag(flag_id: int, *, moderator: User) -> None:
     """Looked at, nothing to do: the flag leaves the queue. A flag on a reflection the
     moderator cannot see is not found."""
@@ -206,14 +196,29 @@ def hide_comment(comment_id: int, *, moderator: User, reason: str) -> Comment:
     return comment
 
 
+def edited_since_hidden():
+    """SQL: a hidden reflection its author has changed and shared again since. The hide
+    stays (only a facilitator ends it, by restoring): it waits for them to look again."""
+    return and_(
+        Reflection.status != R.DRAFT,
+        select(ReflectionModeration.reflection_id)
+        .where(
+            ReflectionModeration.reflection_id == Reflection.id,
+            ReflectionModeration.hidden_at < Reflection.updated_at,
+        )
+        .exists(),
+    )
+
+
 def moderation_queue(moderator: User | None = None) -> tuple[list[Reflection], list[Flag]]:
-    """What waits for a facilitator in the authorities in scope: for ``moderator``, only
-    on reflections they may see (a flag on a post its author has since made private is
-    not theirs to read)."""
+    """What waits for a facilitator in the authorities in scope: cohort-wide posts to
+    approve, and hidden ones changed since they were hidden; open flags. For
+    ``moderator``, only on reflections they may see (a flag on a post its author has
+    since made private is not theirs to read)."""
     seen = visible_to(moderator) if moderator is not None else true()
     waiting = db.session.scalars(
         select(Reflection)
-        .where(Reflection.status == R.PENDING, ~hidden(), seen)
+        .where(or_(and_(Reflection.status == R.PENDING, ~hidden()), edited_since_hidden()), seen)
         .options(selectinload(Reflection.author), selectinload(Reflection.tenant))
         .order_by(Reflection.published_at)
     ).all()

@@ -42,6 +42,7 @@ from portal.boards.listing import (
     cohort_authorities,
     create_board,
     get_board,
+    own_recent,
 )
 from portal.boards.mentions import mentioned
 from portal.boards.moderation import (
@@ -74,6 +75,7 @@ from portal.boards.writing import (
 from portal.common.clock import today
 
 __all__ = [
+    "own_recent",
     "DIGEST_TOPIC", "MODERATORS", "ORDERS", "PAGE_SIZE", "TEMPLATES", "WRITERS", "Check",
     "ShareRefused", "about_choices", "add_comment", "approve", "audience", "audiences",
     "boards_for", "can_see", "check_for_sharing", "cohort_authorities", "comment_counts",

@@ -16,7 +16,6 @@ from portal.audit.service import record
 from portal.boards import links
 from portal.boards.listing import board_for_reflecting, get_board, writable
 from portal.boards.models import Reflection, ReflectionStatus, Visibility
-from portal.boards.moderation import lift_hide
 from portal.boards.people import WRITERS
 from portal.boards.sharing import forget_conversation, sync_sharing
 from portal.boards.telling import tell_moderators
@@ -24,6 +23,7 @@ from portal.boards.texts import shared_text
 from portal.boards.themes import normalise_themes
 from portal.boards.visibility import own_reflection
 from portal.common.clock import utcnow
+from portal.common.text import plural
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.identifiers import Finding, find_identifiers
@@ -90,7 +90,7 @@ def start_reflection(
         template=template if template in TEMPLATES else None,
         body=template_body(template),
         session_id=session_id,
-        visibility=V.COHORT if board.is_cohort_wide else V.AUTHORITY,
+        visibility=V.PRIVATE,  # the narrowest: the author widens it when they choose to
     )
     db.session.add(reflection)
     db.session.flush()
@@ -145,8 +145,7 @@ def save_draft(
         # Edited after sharing: back to a draft until shared (and checked) again.
         reflection.status = R.DRAFT
         reflection.approved_by_id = reflection.approved_at = None
-        sync_sharing(reflection)
-        lift_hide(reflection.id)
+        sync_sharing(reflection)  # a hide stays: only a facilitator lifts it (moderation)
     return reflection
 
 
@@ -176,9 +175,15 @@ class Check:
         return len(self.findings)
 
     @property
-    def must_confirm(self) -> bool:
-        """Seen by more than the author, with findings: the author confirms them first."""
+    def flagged(self) -> bool:
+        """Seen by more than the author, with findings: the page shows them highlighted."""
         return self.total > 0 and self.visibility != V.PRIVATE
+
+    @property
+    def must_confirm(self) -> bool:
+        """Shared at once despite findings: the author confirms they checked them first.
+        A cohort-wide post with findings goes to a facilitator instead, unconfirmed."""
+        return self.flagged and not self.waits
 
     @property
     def waits(self) -> bool:
@@ -233,9 +238,15 @@ def share(reflection_id: int, *, actor: User, confirmed: bool = False) -> Reflec
         obj=reflection,
         actor=actor,
         tenant_id=reflection.tenant_id,
-        summary=f"{reflection.visibility.label}, {check.total} finding(s)",
+        summary=f"{reflection.visibility.label}, {plural(check.total, 'finding')}",
     )
-    if check.waits:
+    if reflection.is_hidden:
+        tell_moderators(
+            reflection,
+            f"A hidden reflection was changed by its author: “{reflection.title}”. It stays "
+            "hidden until a facilitator restores it.",
+        )
+    elif check.waits:
         tell_moderators(
             reflection,
             f"A reflection for the whole cohort waits for approval: "

@@ -8,8 +8,8 @@ from flask_login import current_user
 from portal.auth import roles_required
 from portal.boards import service
 from portal.boards.forms import CommentForm, ReasonForm, SearchForm
-from portal.boards.markdown import render
-from portal.boards.models import Reflection
+from portal.boards.markdown import highlight, render
+from portal.boards.models import Reflection, ReflectionStatus
 from portal.boards.routes.blueprints import EVERYONE, MODERATORS, WRITERS, bp
 from portal.common import inputs
 from portal.common.forms import ActionForm
@@ -90,9 +90,17 @@ def visible(reflection_id: int) -> Reflection:
 
 
 def reflection_page(reflection: Reflection, *, comment_form=None):
+    is_moderator = current_user.role in MODERATORS
+    check = marked = None
+    if is_moderator and (reflection.status == ReflectionStatus.PENDING or reflection.is_hidden):
+        # What the author was shown, for the facilitator deciding about it.
+        check = service.check_for_sharing(reflection)
+        marked = {f: highlight(text, check.found[f]) for f, text in check.texts.items()}
     return render_template(
         "boards/reflection.html",
         reflection=reflection,
+        check=check,
+        marked=marked,
         body=render(reflection.body),
         comments=service.comments_on(reflection),
         render=render,
@@ -100,7 +108,7 @@ def reflection_page(reflection: Reflection, *, comment_form=None):
         helped_by_me=service.helped_by(current_user, reflection.id),
         form=comment_form or CommentForm(),
         is_author=reflection.author_id == current_user.id,
-        is_moderator=current_user.role in MODERATORS,
+        is_moderator=is_moderator,
         pinnable=service.pinnable(reflection),
         archived=reflection.board.archived_on(service.today()),
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from portal.auth import roles_required
 from portal.boards import service
 from portal.boards.forms import ConfirmShareForm, ReflectionForm
+from portal.boards.markdown import highlight
 from portal.boards.models import Reflection, ReflectionStatus, Visibility
 from portal.boards.routes.blueprints import WRITERS, bp
 from portal.common import inputs
 from portal.common.clock import london
+from portal.common.confirm import Ask, ask_first
 from portal.common.forms import ActionForm
 from portal.common.routes import apply_change, form_error
 from portal.errors import NotFound
@@ -125,15 +126,17 @@ def autosave(tenant_slug: str, reflection_id: int):
     return render_template("boards/_autosave.html", message=message, ok=bool(saved))
 
 
-def highlight(text: str, findings) -> Markup:
-    """The text with each finding wrapped in <mark>, everything else escaped."""
-    out, last = [], 0
-    for finding in findings:
-        out.append(escape(text[last : finding.start]))
-        out.append(Markup('<mark class="portal-finding">{}</mark>').format(finding.text))
-        last = finding.end
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
+def _shared_message(shared: Reflection) -> str:
+    if shared.is_hidden:
+        return (
+            "Shared again. A facilitator hid it before, so it stays hidden until they have "
+            "looked at your changes"
+        )
+    if shared.status == ReflectionStatus.PENDING:
+        return "Sent to a facilitator: it will be shared with the cohort once approved"
+    if shared.visibility == Visibility.PRIVATE:
+        return "Saved: only you can see it"
+    return f"Shared with {shared.visibility.label.lower()}"
 
 
 def _shared(reflection_id: int, form: ConfirmShareForm):
@@ -163,13 +166,7 @@ def share(tenant_slug: str, reflection_id: int):
     else:
         shared, check = _shared(reflection.id, form)
         if shared:
-            waits = shared.status == ReflectionStatus.PENDING
-            flash(
-                "Sent to a facilitator: it will be shared with the cohort once approved"
-                if waits
-                else "Shared",
-                "success",
-            )
+            flash(_shared_message(shared), "success")
             return redirect(url_for("boards.reflection", reflection_id=reflection_id))
     return render_template(
         "boards/share.html",
@@ -180,11 +177,19 @@ def share(tenant_slug: str, reflection_id: int):
     )
 
 
-@bp.post("/reflections/<int:reflection_id>/delete")
+@bp.route("/reflections/<int:reflection_id>/delete", methods=["GET", "POST"])
 @roles_required(*WRITERS)
 def delete(tenant_slug: str, reflection_id: int):
     reflection = _mine(reflection_id)
     board_id = reflection.board_id
+    if request.method == "GET":
+        return ask_first(Ask(
+            title=f"Delete “{reflection.title or 'Untitled reflection'}”?",
+            says=["It is gone for everyone who could read it, with its comments."],
+            warning="You cannot undo this.",
+            button="Yes, delete it",
+            back=url_for("boards.edit", reflection_id=reflection.id),
+        ))  # fmt: skip
     if not ActionForm().validate_on_submit():
         abort(400)
     if apply_change(lambda: service.delete_reflection(reflection.id, actor=current_user)):
