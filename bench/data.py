@@ -32,7 +32,8 @@ from portal.common.clock import utcnow
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.notifications.models import Notification
-from portal.placements.models import Placement, PlacementStatus
+from portal.placements.clearance import checklist_done
+from portal.placements.models import PAST_CLEARANCE, Placement, PlacementStatus
 from portal.sessions.models import (
     Attendance,
     Place,
@@ -158,7 +159,8 @@ def _hosts(factor, password, demo) -> list[int]:
 
 def _placements(tenants, participants, services, demo, rng) -> int:
     """One placement for most participants, a second for some, in every state."""
-    today = utcnow().date()
+    now = utcnow()
+    today = now.date()
     states = list(PlacementStatus)
     rows = []
     for tenant in tenants:
@@ -166,9 +168,12 @@ def _placements(tenants, participants, services, demo, rng) -> int:
         for person in participants[tenant.id]:
             for _ in range(1 if rng.random() < 0.8 else 2):
                 starts = today + timedelta(days=rng.randint(-240, 120))
-                rows.append(dict(
+                status = rng.choice(states)
+                by = manager.id if manager else None
+                done = checklist_done(by, now) if status in PAST_CLEARANCE else {}
+                rows.append(dict(**done,
                     tenant_id=tenant.id, participant_id=person, service_id=rng.choice(services).id,
-                    requested_by_id=manager.id if manager else None, status=rng.choice(states),
+                    requested_by_id=manager.id if manager else None, status=status,
                     starts_on=starts, ends_on=starts + timedelta(days=rng.choice((30, 60, 90))),
                     days_per_week=rng.randint(1, 3), learning_goals=_sentence(rng, 25),
                 ))  # fmt: skip

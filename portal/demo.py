@@ -133,6 +133,8 @@ def _seed_hours(people: dict) -> None:
 def _seed_placements(people: dict, today) -> None:
     from datetime import timedelta
 
+    from portal.common.clock import utcnow
+    from portal.placements.clearance import checklist_done
     from portal.placements.models import Placement, PlacementStatus
 
     front_door = db.session.scalar(
@@ -156,6 +158,8 @@ def _seed_placements(people: dict, today) -> None:
             status=PlacementStatus.CLEARED, starts_on=today, ends_on=today + timedelta(days=90),
             days_per_week=2, learning_goals="See how the front door weighs up referrals, and join strategy discussions.",
             requested_by_id=people[manager].id,
+            # Cleared means its checklist is done: each item confirmed by the manager.
+            **checklist_done(people[manager].id, utcnow()),
         ))  # fmt: skip
 
 

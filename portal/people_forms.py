@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from portal.accounts.forms import NoControlCharacters, strip_text
-from portal.accounts.models import ROLE_LABELS, Role
+from portal.accounts.models import ROLE_LABELS, Role, User
 
 
 class InviteParticipantForm(FlaskForm):
@@ -52,6 +52,12 @@ class InviteParticipantForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class PersonDetailsForm(InviteParticipantForm):
+    """Correcting someone's name or email address (a typo, a married name)."""
+
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
 ADMIN_INVITABLE = [
@@ -113,6 +119,11 @@ class AssignmentsForm(FlaskForm):
     submit = SubmitField("Save authorities", widget=GovSubmitInput())
 
 
+class HostServiceForm(FlaskForm):
+    host_service = SelectField("Service", widget=GovSelect(), choices=[], validators=[Optional()])
+    submit = SubmitField("Save service", widget=GovSubmitInput())
+
+
 class ActiveForm(FlaskForm):
     submit = SubmitField("Deactivate", widget=GovSubmitInput())
 
@@ -141,3 +152,29 @@ class ImportParticipantsForm(FlaskForm):
         validators=[FileRequired(message="Select a CSV file")],
     )
     submit = SubmitField("Upload and check file", widget=GovSubmitInput())
+
+
+def invitation_message(invitation) -> str:
+    """What the inviter is told: the same words whether or not the address was new to us
+    (portal/accounts/invitations.py)."""
+    if invitation.again:
+        return (
+            f"A new invitation was sent to {invitation.user.email}. "
+            "Any earlier link no longer works."
+        )
+    return f"Invitation sent to {invitation.user.email}"
+
+
+def details_hint(person: User, by: User) -> str:
+    """What changing the email address will do, under the field."""
+    if not person.has_password:
+        return (
+            "If you change it, the invitation goes to the new address and the link sent "
+            "before stops working."
+        )
+    if by.role == Role.CENTRE_ADMIN:
+        return (
+            "If you change it, they sign in with the new address from now on. We tell both "
+            "addresses, and they are signed out everywhere."
+        )
+    return "Only the Centre for Social Work can change the address of someone who has signed in."

@@ -9,7 +9,9 @@ from flask import Flask, g, url_for
 from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
+from portal.accounts.pending import AccountState, account_state, invitation_expires_at
 from portal.common.clock import london, london_time
+from portal.common.text import plural
 from portal.security import csp_nonce
 
 SERVICE_NAME = "Partnership portal"
@@ -40,6 +42,7 @@ def navigation() -> list[dict]:
             ("Overview", url_for("admin.index")),
             ("People", url_for("admin.users")),
             ("Services", url_for("admin.services")),
+            ("Placement requests", url_for("host_placements.lead_index")),
             ("Audit log", url_for("admin.audit")),
             ("Moderation", url_for("host_boards.moderation")),
             ("Mailbox", url_for("admin.mailbox")),
@@ -74,9 +77,18 @@ def navigation() -> list[dict]:
                 ("Services", url_for("placements.services", tenant_slug=slug)),
                 ("People", url_for("partner.people", tenant_slug=slug)),
             ]
-    path = request.path
-    best = max((href for _, href in items if path.startswith(href)), key=len, default=None)
+    # Pages that belong to an item without living under its address.
+    also = {}
+    if tenant is not None:
+        also[f"/{tenant.slug}/reflections/"] = url_for("boards.index", tenant_slug=tenant.slug)
+    best = _current(request.path, [(href, href) for _, href in items] + list(also.items()))
     return [{"text": text, "href": href, "active": href == best} for text, href in items]
+
+
+def _current(path: str, prefixes: list[tuple[str, str]]) -> str | None:
+    """The item whose address (or other prefix) matches most of ``path``."""
+    matches = [(prefix, href) for prefix, href in prefixes if path.startswith(prefix)]
+    return max(matches, key=lambda pair: len(pair[0]), default=(None, None))[1]
 
 
 def wtforms_errors(form, params: dict | None = None) -> dict:
@@ -101,7 +113,11 @@ def unread_notifications() -> int:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(london_time, "london_time")
+    app.add_template_filter(plural, "plural")  # {{ n | plural("problem") }}
     app.add_template_global(wtforms_errors, "wtforms_errors")  # replaces the plain one
+    app.add_template_global(account_state, "account_state")
+    app.add_template_global(invitation_expires_at, "invitation_expires_at")
+    app.add_template_global(AccountState, "AccountState")
 
     @app.context_processor
     def portal_context():

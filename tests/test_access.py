@@ -56,6 +56,9 @@ ALLOWED = {
     "partner.person": {MANAGER, *HOSTS, ADMIN},
     "partner.invite": {MANAGER},
     "partner.set_active": {MANAGER, ADMIN},
+    "partner.resend_invitation": {MANAGER},
+    "partner.cancel_invitation": {MANAGER},
+    "partner.person_details": {MANAGER},
     "partner.import_participants": {MANAGER},
     "partner.import_template": {MANAGER},
     "partner.import_status": {MANAGER},
@@ -67,8 +70,12 @@ ALLOWED = {
     "admin.user": {ADMIN},
     "admin.change_role": {ADMIN},
     "admin.assignments": {ADMIN},
+    "admin.set_service": {ADMIN},
     "admin.set_active": {ADMIN},
     "admin.end_sessions": {ADMIN},
+    "admin.resend_invitation": {ADMIN},
+    "admin.cancel_invitation": {ADMIN},
+    "admin.user_details": {ADMIN},
     "admin.audit": {ADMIN},
     "admin.mailbox": {ADMIN},
     "admin.mail_message": {ADMIN},
@@ -182,7 +189,8 @@ def _values(rule, world, ids) -> dict:
             values[arg] = world.a.slug
         elif arg == "user_id":
             # Only host staff work with authorities; anyone else's would be refused (400).
-            person = "host_practitioner" if rule.endpoint == "admin.assignments" else PARTICIPANT
+            host = rule.endpoint in ("admin.assignments", "admin.set_service")
+            person = "host_practitioner" if host else PARTICIPANT
             values[arg] = world[person].id
         elif arg == "message_id":
             values[arg] = ids["message"]
@@ -225,11 +233,14 @@ def _form(endpoint: str, world) -> dict:
     """What to post to ``endpoint``: enough that an allowed role gets past the form to the
     work (a form that fails validation is a 400, which says nothing about access)."""
     away = today() + timedelta(days=50)
+    unchanged = {"name": world[PARTICIPANT].name, "email": world[PARTICIPANT].email}
     return {
         "boards.comment": {"body": "Thank you"},
         "host_sessions.add_away": {"starts_on": [away.day, away.month, away.year], "kind": "leave"},
         "admin.change_role": {"role-role": "participant"},  # the same: nothing changes
         "admin.assignments": {"assign-works_with": str(world.a.id)},  # the same, again
+        "admin.set_service": {"service-host_service": str(world.service.id)},  # the same
+        **dict.fromkeys(("partner.person_details", "admin.user_details"), unchanged),
     }.get(endpoint, {})
 
 

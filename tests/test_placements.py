@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal import tenancy
 from portal.accounts.models import Membership, Role
+from portal.common.clock import move_clock
 from portal.errors import NotFound, RuleError
 from portal.extensions import db as _db
 from portal.jobs.models import OutboxMessage, OutboxStatus
@@ -69,6 +70,14 @@ def act(world, fn, placement_id, *, tenant_key="a", **kwargs):
             raise
 
 
+def on_last_day(placement_id) -> None:
+    """Move the clock to the placement's last day (if it is still to come)."""
+    with tenancy.system_scope():
+        ends_on = _db.session.get(Placement, placement_id).ends_on
+    if ends_on > service.today():
+        move_clock(timedelta(days=(ends_on - service.today()).days))
+
+
 def status(placement_id) -> PlacementStatus:
     with tenancy.system_scope():
         value = _db.session.scalar(select(Placement.status).where(Placement.id == placement_id))
@@ -91,6 +100,7 @@ def test_a_placement_goes_from_request_to_evaluation(world):
     assert status(pid) == S.APPROVED  # not cleared until every item is done
     assert act(world, service.confirm_check, pid, user=lead, item="induction") == S.CLEARED
     assert act(world, service.start_placement, pid, user=lead) == S.ACTIVE
+    on_last_day(pid)  # completing is offered from then (tests/test_asking_first.py)
     assert act(world, service.complete_placement, pid, user=lead) == S.COMPLETED
     act(world, service.submit_evaluation, pid, user=world["participant_a"], text="Very useful")
     assert status(pid) == S.COMPLETED
@@ -166,7 +176,9 @@ def _step(world, pid, name):
         "clear": lambda: clear(world, pid),
         "check": lambda: act(world, service.confirm_check, pid, user=lead, item="dbs"),
         "start": lambda: act(world, service.start_placement, pid, user=lead),
-        "complete": lambda: act(world, service.complete_placement, pid, user=lead),
+        "complete": lambda: (
+            on_last_day(pid) or act(world, service.complete_placement, pid, user=lead)
+        ),
         "evaluate": lambda: act(world, service.submit_evaluation, pid, user=lead, text="Good"),
         "withdraw": lambda: act(world, service.withdraw_placement, pid, manager=manager),
         "cancel": lambda: act(world, service.cancel_placement, pid, admin=admin, reason="Ill"),

@@ -105,12 +105,15 @@ def test_partner_invite_form_never_fails_and_writes_all_or_nothing(
     fresh_limits()
     manager = login_as(world["partner_manager_a"])
     before = counts()
+    invited_before = not has_control_characters(email) and service.find_user_by_email(email)
 
     response = manager.post("/northbrook/people/invite", data={"name": name, "email": email})
 
     assert response.status_code in answers(name, email), response.status_code
     change = delta(before, counts())
-    if response.status_code == 302:
+    if response.status_code == 302 and invited_before:  # an earlier example's: sent again
+        assert change == {"users": 0, "memberships": 0, "mail": 1}
+    elif response.status_code == 302:
         assert change == {"users": 1, "memberships": 1, "mail": 1}
         invited = service.find_user_by_email(email)
         assert invited is not None and invited.name == name.strip()

@@ -4,14 +4,16 @@ An invitation says nothing to one authority about another's people. An address t
 already has an account the inviter cannot see (another authority's person, host staff)
 gets the answer a new address gets, "Invitation sent": nothing is created or changed,
 no invitation goes out, an audit event records the refusal and the person is told that
-someone tried to invite them. Only an address the inviter could see anyway (their own
-authority's staff; anyone, for a centre admin) is refused as a duplicate.
+someone tried to invite them; tried again, it reads as an invitation sent again. Only an
+address the inviter could see anyway (their own authority's staff; anyone, for a centre
+admin) is refused as a duplicate, unless it is someone the inviter manages who has not
+set a password yet: then the invitation goes again, with a fresh link.
+(``pending``: invitations not yet accepted).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +21,7 @@ from flask import current_app
 from sqlalchemy import and_, select
 
 from portal import tenancy
+from portal.accounts import sign_in_sessions
 from portal.accounts.links import link_to, make_link_token, read_link_token
 from portal.accounts.lookup import (
     EMAIL_FORMAT,
@@ -28,38 +31,32 @@ from portal.accounts.lookup import (
     audit_tenant,
     find_user_by_email,
     has_control_characters,
+    home_tenant,
     normalise_email,
     tenant_ids_for,
 )
-from portal.accounts.models import HOST_ROLES, PARTNER_ROLES, Membership, Role, User
+from portal.accounts.models import HOST_ROLES, PARTNER_ROLES, Membership, Role, User, new_stamp
+from portal.accounts.pending import (
+    Invitation,
+    cancel_invitation,
+    invited_by,
+    resend_invitation,
+    send_invitation,
+)
+from portal.accounts.people import can_manage_person, tenant_person
 from portal.accounts.signin import set_password
 from portal.audit.models import AuditEvent
 from portal.audit.service import record
 from portal.common.clock import utcnow
+from portal.common.routes import absolute_url_for
 from portal.errors import RuleError
 from portal.extensions import db
-from portal.mail.models import MailMessage
-from portal.mail.service import queue_mail
+from portal.mail.service import queue_mail, sent_lately
 from portal.tenants.models import Tenant
 
 ALREADY_HAS_ACCOUNT = "Someone with this email address already has an account"
 REFUSED = "user.invitation_refused"
 NOT_NEEDED = "invitation_not_needed"  # the email telling someone they were invited again
-
-
-@dataclass
-class Invitation:
-    """What the inviter is told: an invitation went to ``user.email``.
-
-    ``sent`` is False when the address belongs to someone the inviter may not know
-    about: then nothing was saved or sent as an invitation, ``link`` is None, and
-    ``user`` is an unsaved stand-in holding only the address and name the inviter typed
-    (never the other person's account), so the inviter's page reads as for anyone.
-    """
-
-    user: User
-    link: str | None
-    sent: bool = True
 
 
 def can_invite(inviter: User, role: Role, tenant: Tenant | None) -> bool:
@@ -96,11 +93,18 @@ def invite_user(
         raise RuleError("You cannot invite someone with that role", "role")
     if role in PARTNER_ROLES and tenant is None:
         raise RuleError("Select the partner authority they belong to", "tenant")
+    if role == Role.SERVICE_LEAD and host_service_id is None:
+        raise RuleError("Select the service they lead", "host_service")
     existing = find_user_by_email(email)
     if existing is not None:
-        if email in addresses_known_to(inviter, tenant, [email]):
+        if _may_invite_again(inviter, existing, role, tenant):
+            return resend_invitation(existing, by=inviter)
+        if _sees(inviter, tenant, existing):
             raise RuleError(ALREADY_HAS_ACCOUNT, "email")
-        return _refuse_quietly(inviter, existing, name=name, role=role, tenant=tenant)
+        # Someone the inviter may not know about. Tried before, it reads as a second try
+        # for a new address does: the invitation "sent again".
+        again = email in addresses_known_to(inviter, tenant, [email])
+        return _refuse_quietly(inviter, existing, name=name, role=role, tenant=tenant, again=again)
     user = User(email=email, name=name, role=role, invited_at=utcnow())
     if role in HOST_ROLES:
         user.host_service_id = host_service_id
@@ -124,8 +128,18 @@ def invite_user(
         details={"role": role.value, "tenants": tenant_ids},
     )
     link = link_to("auth.accept_invitation", make_link_token(user, INVITE))
-    _send_invitation(user, inviter, tenant, link, owner)
+    send_invitation(user, tenant, link, owner, invited_by(inviter, user))
     return Invitation(user=user, link=link)
+
+
+def _may_invite_again(inviter: User, person: User, role: Role, tenant: Tenant | None) -> bool:
+    """Inviting an address again is sending its invitation again when it is someone the
+    inviter manages, in the same role (and authority), who has not set a password."""
+    if person.has_password or person.role != role or not can_manage_person(inviter, person):
+        return False
+    if inviter.role == Role.CENTRE_ADMIN:
+        return True
+    return tenant is not None and tenant_person(tenant, person.id) is not None
 
 
 def addresses_known_to(
@@ -161,7 +175,17 @@ def addresses_known_to(
     return set(db.session.scalars(own)) | set(db.session.scalars(tried))
 
 
-def _refuse_quietly(inviter: User, person: User, *, name: str, role: Role, tenant) -> Invitation:
+def _sees(inviter: User, tenant: Tenant | None, person: User) -> bool:
+    """Whether the inviter sees ``person`` anyway: anyone, for a centre admin; their own
+    authority's partner staff, for its manager."""
+    if inviter.role == Role.CENTRE_ADMIN:
+        return True
+    return tenant is not None and tenant_person(tenant, person.id) is not None
+
+
+def _refuse_quietly(
+    inviter: User, person: User, *, name: str, role: Role, tenant, again: bool = False
+) -> Invitation:
     """An address that belongs to someone the inviter may not know about: record it, tell
     the person, change nothing, and answer as for a new address."""
     owner = tenant.id if tenant is not None else None
@@ -176,7 +200,7 @@ def _refuse_quietly(inviter: User, person: User, *, name: str, role: Role, tenan
     if person.active:
         _tell_already_registered(person, tenant)
     stand_in = User(email=person.email, name=name, role=role)  # never added to the session
-    return Invitation(user=stand_in, link=None, sent=False)
+    return Invitation(user=stand_in, link=None, sent=False, again=again)
 
 
 def _tell_already_registered(person: User, tenant) -> None:
@@ -184,19 +208,9 @@ def _tell_already_registered(person: User, tenant) -> None:
     is theirs, in their own authority's scope, and names only the inviting authority."""
     home = audit_tenant(person)
     where = tenant.name if tenant is not None else "the Centre for Social Work"
-    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
-    sign_in = base + current_app.url_map.bind("portal.invalid").build("auth.sign_in")
+    sign_in = absolute_url_for("auth.sign_in")
     with tenancy.writing_as(home):
-        recently = db.session.scalar(
-            select(MailMessage.id)
-            .where(
-                MailMessage.recipient == person.email,
-                MailMessage.kind == NOT_NEEDED,
-                MailMessage.created_at > utcnow() - timedelta(days=1),
-            )
-            .limit(1)
-        )
-        if recently is not None:
+        if sent_lately(person.email, NOT_NEEDED, within=timedelta(days=1)):
             return
         queue_mail(
             to=person.email,
@@ -211,6 +225,76 @@ def _tell_already_registered(person: User, tenant) -> None:
             ),
             kind=NOT_NEEDED,
             tenant_id=home,
+        )
+
+
+def correct_details(person: User, *, name: str, email: str, by: User) -> Invitation | None:
+    """Correct the name or email address of someone ``by`` manages. Returns the invitation
+    sent when a new address needed one.
+
+    A centre admin changes an address in place: links sent to the old one stop working,
+    any sessions end, and both addresses are told (or, before the invitation was
+    accepted, the new address gets it). A partner manager changes the address of an
+    invitation only: the old one is cancelled and the new address invited, answered as
+    any invitation is, so the change says no more about other accounts than inviting does.
+    """
+    if not can_manage_person(by, person):
+        raise RuleError("You cannot change this person's details")
+    email, name = _check_invitee(email, name)
+    renamed = name != person.name
+    person.name = name
+    if email == person.email:
+        if renamed:
+            _record_details(person, by, f"Renamed {person.email} to {name}")
+        return None
+    if by.role != Role.CENTRE_ADMIN:
+        if person.has_password:
+            raise RuleError(
+                "Only the Centre for Social Work can change the email address of someone "
+                "who has already signed in",
+                "email",
+            )
+        tenant = home_tenant(person)
+        cancel_invitation(person, by=by)
+        return invite_user(inviter=by, email=email, name=name, role=person.role, tenant=tenant)
+    if find_user_by_email(email) is not None:
+        raise RuleError(ALREADY_HAS_ACCOUNT, "email")
+    old = person.email
+    person.email = email
+    _record_details(person, by, f"Changed the email address {old} to {email}")
+    if not person.has_password:
+        return resend_invitation(person, by=by)
+    person.session_stamp = new_stamp()  # a reset link sent to the old address stops working
+    sign_in_sessions.end_all(person, sign_in_sessions.EMAIL_CHANGED)
+    _tell_address_changed(person, old)
+    return None
+
+
+def _record_details(person: User, by: User, summary: str) -> None:
+    record(
+        "user.details_changed",
+        obj=person,
+        actor=by,
+        tenant_id=audit_tenant(person),
+        summary=summary,
+    )
+
+
+def _tell_address_changed(person: User, old: str) -> None:
+    owner = audit_tenant(person)
+    sign_in = absolute_url_for("auth.sign_in")
+    for to in (old, person.email):
+        queue_mail(
+            to=to,
+            subject="Your partnership portal email address has changed",
+            body=(
+                f"Hello {person.name},\n\nThe Centre for Social Work changed the email address "
+                f"you sign in with from {old} to {person.email}. Your password has not "
+                f"changed; sign in again with the new address: {sign_in}\n\n"
+                "If you did not expect this, contact the Centre for Social Work.\n"
+            ),
+            kind="email_changed",
+            tenant_id=owner,
         )
 
 
@@ -230,23 +314,6 @@ def _check_invitee(email: str, name: str) -> tuple[str, str]:
     if len(email) > 254:
         raise RuleError("Email address must be 254 characters or fewer", "email")
     return email, name
-
-
-def _send_invitation(user: User, inviter: User, tenant, link: str, owner: int | None) -> None:
-    where = tenant.name if tenant is not None else "the Centre for Social Work"
-    queue_mail(
-        to=user.email,
-        subject=f"You're invited to the partnership portal ({where})",
-        body=(
-            f"Hello {user.name},\n\n{inviter.name} has invited you to the Centre for Social "
-            f"Work's partnership portal as {user.role.label.lower()} ({where}).\n\n"
-            f"Set your password to start: {link}\n\n"
-            f"This link works once and expires in "
-            f"{current_app.config['INVITATION_MAX_AGE'].days} days.\n"
-        ),
-        kind="invitation",
-        tenant_id=owner,
-    )
 
 
 def accept_invitation(token: str, password: str) -> User:

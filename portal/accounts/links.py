@@ -35,7 +35,10 @@ def read_link_token(token: str, purpose: str, max_age: timedelta) -> User:
     if user is None or not user.active:
         raise LinkError(f"This {what} is not valid. Check you copied the whole link.")
     if data.get("s") != user.session_stamp:
-        raise LinkError(f"This {what} has already been used. Ask for a new one if you need it.")
+        raise LinkError(
+            f"This {what} has already been used, or a newer one was sent. Use the link in "
+            "the newest email, or ask for a new one."
+        )
     return user
 
 

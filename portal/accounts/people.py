@@ -63,6 +63,8 @@ def change_role(user: User, role: Role, *, by: User) -> None:
         raise RuleError("Host and partner roles cannot be swapped", "role")
     if user.role == role:
         return
+    if role == Role.SERVICE_LEAD and user.host_service_id is None:
+        raise RuleError("Choose the service they lead first, under Service", "role")
     before = user.role
     user.role = role
     user.session_stamp = new_stamp()  # new role, new sign-in

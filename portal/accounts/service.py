@@ -5,15 +5,16 @@ changes and audit events to the session, and the caller commits once. They live 
 
 - ``lookup``: finding people, and a person's tenant scope;
 - ``links``: signed links for invitations and resets;
-- ``invitations``: who may invite whom, accepting;
+- ``invitations``: who may invite whom, accepting, correcting details;
+- ``pending``: invitations not yet accepted: their state, sending again, cancelling;
 - ``signin``: signing in and passwords;
 - ``people``: administering people, and who is in an authority.
 """
 
 from portal.accounts.invitations import (
-    Invitation,
     accept_invitation,
     can_invite,
+    correct_details,
     invite_user,
 )
 from portal.accounts.links import (
@@ -34,6 +35,14 @@ from portal.accounts.lookup import (
     normalise_email,
     tenant_ids_for,
     tenants_for,
+)
+from portal.accounts.pending import (
+    AccountState,
+    Invitation,
+    account_state,
+    cancel_invitation,
+    invitation_expires_at,
+    resend_invitation,
 )
 from portal.accounts.people import (
     active_participant,
@@ -61,6 +70,12 @@ from portal.accounts.signin import (
 )
 
 __all__ = [
+    "AccountState",
+    "account_state",
+    "cancel_invitation",
+    "correct_details",
+    "invitation_expires_at",
+    "resend_invitation",
     "EMAIL_FORMAT",
     "INVITE",
     "Invitation",

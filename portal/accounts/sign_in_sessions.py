@@ -34,6 +34,7 @@ PASSWORD_CHANGED = "password_changed"  # noqa: S105 - why a session ended, not a
 DEACTIVATED = "deactivated"
 ROLE_CHANGED = "role_changed"
 ENDED_BY_ADMIN = "ended_by_admin"
+EMAIL_CHANGED = "email_changed"
 
 
 def _hash(token: str) -> str:

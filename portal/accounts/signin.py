@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
 
 from portal.accounts import sign_in_sessions
 from portal.accounts.links import link_to, make_link_token, read_link_token
@@ -26,10 +25,8 @@ from portal.accounts.passwords import (
 from portal.audit.service import record
 from portal.common.clock import utcnow
 from portal.errors import RuleError
-from portal.extensions import db
 from portal.jobs.service import enqueue
-from portal.mail.models import MailMessage
-from portal.mail.service import queue_mail
+from portal.mail.service import queue_mail, sent_lately
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -84,14 +81,14 @@ def request_password_reset(email: str) -> None:
     enqueue("accounts.password_reset", tenant_id=None, email=normalise_email(email)[:254])
 
 
-def send_password_reset(email: str) -> None:
+def send_password_reset(user: User) -> None:
     """Email a reset link to an active account with a password, at most
     ``PASSWORD_RESETS_PER_HOUR`` times an hour, however often it is asked for."""
-    user = find_user_by_email(email)
-    if user is None or not user.active or not user.has_password:
+    if not user.active or not user.has_password:
         return
     with acting_for(user):
-        if _resets_in_the_last_hour(user) >= current_app.config["PASSWORD_RESETS_PER_HOUR"]:
+        limit = current_app.config["PASSWORD_RESETS_PER_HOUR"]
+        if sent_lately(user.email, "password_reset", within=timedelta(hours=1)) >= limit:
             record(
                 "user.password_reset_limited",
                 obj=user,
@@ -101,16 +98,6 @@ def send_password_reset(email: str) -> None:
             )
             return
         _queue_reset(user)
-
-
-def _resets_in_the_last_hour(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(MailMessage.id)).where(
-            MailMessage.recipient == user.email,
-            MailMessage.kind == "password_reset",
-            MailMessage.created_at > utcnow() - timedelta(hours=1),
-        )
-    )
 
 
 def _queue_reset(user: User) -> None:

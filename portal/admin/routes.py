@@ -13,7 +13,8 @@ from portal.common import inputs
 from portal.common.routes import apply_change, paginate
 from portal.extensions import db
 from portal.host.models import HostService
-from portal.host.service import catalogue, save_service, services_by_name
+from portal.host.service import catalogue, save_service, services_by_name, set_host_service
+from portal.mail.links import html_paragraphs
 from portal.mail.models import MailMessage
 from portal.mail.service import mailbox_query
 from portal.people_forms import (
@@ -21,7 +22,11 @@ from portal.people_forms import (
     AdminInviteForm,
     AssignmentsForm,
     AuditFilterForm,
+    HostServiceForm,
+    PersonDetailsForm,
     RoleForm,
+    details_hint,
+    invitation_message,
 )
 from portal.tenants.models import Tenant
 from portal.tenants.service import cohorts_newest_first, tenants_by_name
@@ -85,7 +90,7 @@ def invite():
             form=form,
         )
         if invitation:
-            flash(f"Invitation sent to {invitation.user.email}", "success")
+            flash(invitation_message(invitation), "success")
             return redirect(url_for("admin.user", user_id=invitation.user.id))
     return render_template("admin/invite.html", form=form)
 
@@ -104,7 +109,14 @@ def _user_forms(user: User) -> dict:
     active.submit.label.text = "Deactivate account" if user.active else "Reactivate account"
     sessions = ActiveForm(prefix="sessions")
     sessions.submit.label.text = "Sign them out everywhere"
+    works_in = HostServiceForm(prefix="service")
+    works_in.host_service.choices = [("", "None")] + [
+        (str(s.id), str(s)) for s in services_by_name()
+    ]
+    if not works_in.is_submitted():
+        works_in.host_service.data = str(user.host_service_id or "")
     return {
+        "service_form": works_in,
         "role_form": role_form,
         "assignments_form": assignments,
         "active_form": active,
@@ -123,6 +135,7 @@ def _user_page(person: User, forms: dict):
     return render_template(
         "admin/user.html",
         person=person,
+        state=service.account_state(person),
         tenants=service.tenants_for(person),
         signed_in=service.open_sessions(person),
         **forms,
@@ -149,6 +162,18 @@ def change_role(user_id: int):
         return f"{person.name} is now {person.role.label.lower()}"
 
     return _user_action(user_id, "role_form", apply)
+
+
+@bp.post("/users/<int:user_id>/service")
+@admin_only
+def set_service(user_id: int):
+    def apply(person, form):
+        chosen = inputs.whole_number(form.host_service.data)
+        set_host_service(person, chosen, by=current_user)
+        where = person.host_service.name if person.host_service else "no service"
+        return f"{person.name} works in {where}"
+
+    return _user_action(user_id, "service_form", apply)
 
 
 @bp.post("/users/<int:user_id>/assignments")
@@ -183,6 +208,59 @@ def end_sessions(user_id: int):
         return f"{person.name} has been signed out everywhere"
 
     return _user_action(user_id, "sessions_form", apply)
+
+
+def _invitation_action(user_id: int, apply):
+    """Send again or cancel: a refusal is flashed on the person's page, as is the result."""
+    person = get_or_404(User, user_id)
+    if ActiveForm().validate_on_submit():
+        message = apply_change(lambda: apply(person))
+        if message:
+            flash(message, "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@admin_only
+def resend_invitation(user_id: int):
+    return _invitation_action(
+        user_id,
+        lambda person: invitation_message(service.resend_invitation(person, by=current_user)),
+    )
+
+
+@bp.post("/users/<int:user_id>/invitation/cancel")
+@admin_only
+def cancel_invitation(user_id: int):
+    def apply(person):
+        service.cancel_invitation(person, by=current_user)
+        return f"The invitation to {person.email} is cancelled: its link no longer works"
+
+    return _invitation_action(user_id, apply)
+
+
+@bp.route("/users/<int:user_id>/details", methods=["GET", "POST"])
+@admin_only
+def user_details(user_id: int):
+    person = get_or_404(User, user_id)
+    if not service.can_manage_person(current_user, person):
+        abort(403)
+    form = PersonDetailsForm(obj=person)
+    form.email.description = details_hint(person, current_user)
+    if form.validate_on_submit():
+        changed = apply_change(
+            lambda: service.correct_details(
+                person, name=form.name.data, email=form.email.data, by=current_user
+            ),
+            form=form,
+        )
+        if changed:
+            sent = isinstance(changed, service.Invitation)
+            saved = f"Saved {person.name}'s details"
+            flash(invitation_message(changed) if sent else saved, "success")
+            return redirect(url_for("admin.user", user_id=person.id))
+    back_url = url_for("admin.user", user_id=person.id)
+    return render_template("person_details.html", form=form, person=person, back_url=back_url)
 
 
 @bp.get("/audit")
@@ -221,6 +299,7 @@ def mail_message(message_id: int):
         "admin/mail_message.html",
         message=message,
         body=mailbox_body(message),  # secret links shown only as "sent"
+        mail_paragraphs=html_paragraphs,  # the portal's own links as links
         retention_days=body_retention_days(),
     )
 

@@ -35,15 +35,16 @@ class DayMonthYearField(DateField):
         if not any(values):
             self.data = None
             return
-        valuelist = [" ".join(values)]
-        super().process_formdata(valuelist)
-        if self.data is None and self.process_errors:
-            self.process_errors = [f"{self.label.text} must be a real date, like 27 3 2027"]
-        elif self.data is not None and not in_range(self.data):
+        try:  # WTForms says "Not a valid date value." for 31 2 2027: say what is wrong
+            super().process_formdata([" ".join(values)])
+        except ValueError:
             self.data = None
-            self.process_errors = [
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2027") from None
+        if self.data is not None and not in_range(self.data):
+            self.data = None
+            raise ValueError(
                 f"{self.label.text} must be a year between {FIRST_YEAR} and {LAST_YEAR}"
-            ]
+            )
 
 
 class Needed(InputRequired):

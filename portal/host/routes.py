@@ -6,11 +6,13 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal.accounts import service
-from portal.accounts.models import HOST_ROLES
+from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.host.service import catalogue
+from portal.placements import service as placements
 
 bp = Blueprint("host", __name__, url_prefix="/host")
+WAITING_MOST = 5  # a home page names the first few; the requests page has them all
 
 
 @bp.get("/")
@@ -21,8 +23,13 @@ def index():
     from portal.sessions import service as sessions
 
     now = sessions.now()
+    waiting, first_waiting = 0, []
+    if current_user.role == Role.SERVICE_LEAD:
+        waiting, first_waiting = placements.waiting_for_decision(current_user, WAITING_MOST)
     return render_template(
         "host/index.html",
+        waiting=waiting,
+        first_waiting=first_waiting,
         coming_up=sessions.hosted_by(current_user, now, now + timedelta(days=7)),
         tenants=service.tenants_for(current_user),
         services=catalogue(),

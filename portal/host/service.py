@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from portal.accounts.models import Role, User
 from portal.audit.service import record
 from portal.errors import RuleError
 from portal.extensions import db
@@ -90,3 +91,32 @@ def catalogue() -> list[HostService]:
 
 def services_by_name() -> list[HostService]:
     return list(db.session.scalars(select(HostService).order_by(HostService.name)))
+
+
+SERVICE_ROLES = (Role.HOST_PRACTITIONER, Role.SERVICE_LEAD)  # people who work in one service
+
+
+def set_host_service(user: User, service_id: int | None, *, by: User) -> None:
+    """The host service a practitioner works in, or a lead leads."""
+    if by.role != Role.CENTRE_ADMIN:
+        raise RuleError("Only centre admins can change someone's service")
+    if user.role not in SERVICE_ROLES:
+        raise RuleError("Only host practitioners and service leads belong to a service")
+    if service_id is None and user.role == Role.SERVICE_LEAD:
+        raise RuleError(
+            "A service lead must have a service. Choose one, or change their role first",
+            "host_service",
+        )
+    if service_id is not None and db.session.get(HostService, service_id) is None:
+        raise RuleError("Select a service from the list", "host_service")
+    if user.host_service_id == service_id:
+        return
+    user.host_service_id = service_id
+    db.session.flush()
+    record(
+        "user.service_changed",
+        obj=user,
+        actor=by,
+        summary=f"{user.email} works in {user.host_service or 'no service'}",
+        details={"service": service_id},
+    )

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from portal.accounts import service as accounts
 from portal.accounts.invitations import ALREADY_HAS_ACCOUNT, addresses_known_to
 from portal.accounts.models import Role, User
+from portal.common.text import plural
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.imports.models import ParticipantImport
@@ -179,7 +180,7 @@ def run_participant_import(import_id: int) -> None:
     problems = check_rows(rows, run, tenant=tenant, manager=manager)
     if problems or manager is None:
         message = (
-            f"Nothing was imported: {len(problems)} problems in the file"
+            f"Nothing was imported: {plural(len(problems), 'problem')} in the file"
             if problems
             else "Nothing was imported: the person who uploaded the file no longer has an account"
         )

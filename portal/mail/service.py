@@ -14,12 +14,13 @@ the portal's own pages (``portal.mail.links``); old bodies are removed nightly
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.common.clock import utcnow
 from portal.extensions import db
@@ -56,6 +57,18 @@ def queue_mail(
     db.session.flush()
     enqueue("mail.send", tenant_id=tenant_id, message_id=message.id)
     return message
+
+
+def sent_lately(recipient: str, kind: str, *, within: timedelta) -> int:
+    """How many emails of ``kind`` went to ``recipient`` in the last ``within``: for the
+    limits on resets and invitations, however often they are asked for."""
+    return db.session.scalar(
+        select(func.count(MailMessage.id)).where(
+            MailMessage.recipient == recipient,
+            MailMessage.kind == kind,
+            MailMessage.created_at > utcnow() - within,
+        )
+    )
 
 
 def render_html(message: MailMessage) -> str:

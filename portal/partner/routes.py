@@ -9,11 +9,19 @@ from flask_login import current_user
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
-from portal.common.routes import form_error, paginate, polled, tenant_url_defaults
+from portal.boards import service as boards
+from portal.common.routes import apply_change, form_error, paginate, polled, tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
 from portal.imports import service as imports
-from portal.people_forms import ActiveForm, ImportParticipantsForm, InviteParticipantForm
+from portal.people_forms import (
+    ActiveForm,
+    ImportParticipantsForm,
+    InviteParticipantForm,
+    PersonDetailsForm,
+    details_hint,
+    invitation_message,
+)
 from portal.placements.service import placement_summary
 
 bp = tenant_url_defaults(Blueprint("partner", __name__, url_prefix="/<tenant_slug>"))
@@ -22,12 +30,16 @@ EVERYONE = (Role.PARTNER_MANAGER, Role.PARTICIPANT, *HOST_ROLES)
 STAFF = (Role.PARTNER_MANAGER, *HOST_ROLES)
 PEOPLE_PER_PAGE = 50
 COMING_MOST = 10  # a home page shows the next few; the sessions page has the rest
+REFLECTIONS_MOST = 3  # a participant's latest reflections; the boards have the rest
 
 
 @bp.get("/")
 @roles_required(*EVERYONE)
 def index(tenant_slug: str):
     participants, awaiting = service.participant_counts(g.tenant)
+    written, latest = 0, []
+    if current_user.role == Role.PARTICIPANT:
+        written, latest = boards.own_recent(current_user, g.tenant, most=REFLECTIONS_MOST)
     return render_template(
         "partner/index.html",
         tenant=g.tenant,
@@ -36,6 +48,8 @@ def index(tenant_slug: str):
         placements=placement_summary(g.tenant, current_user),
         sessions=_coming_sessions(),
         coming_most=COMING_MOST,
+        written=written,
+        latest=latest,
     )
 
 
@@ -77,7 +91,7 @@ def invite(tenant_slug: str):
             form_error(form, error)
         else:
             db.session.commit()
-            flash(f"Invitation sent to {invitation.user.email}", "success")
+            flash(invitation_message(invitation), "success")
             return redirect(url_for("partner.people"))
     return render_template("partner/invite.html", form=form)
 
@@ -92,16 +106,70 @@ def person(tenant_slug: str, user_id: int):
         "partner/person.html",
         person=person,
         form=form,
+        invitation_form=ActiveForm(),
+        state=service.account_state(person),
         can_manage=service.can_manage_person(current_user, person),
     )
+
+
+def _managed_person(user_id: int):
+    person = service.tenant_person(g.tenant, user_id) or abort(404)
+    if not service.can_manage_person(current_user, person):
+        abort(403)
+    return person
+
+
+@bp.post("/people/<int:user_id>/invitation")
+@roles_required(Role.PARTNER_MANAGER)
+def resend_invitation(tenant_slug: str, user_id: int):
+    person = _managed_person(user_id)
+    if ActiveForm().validate_on_submit():
+        sent = apply_change(lambda: service.resend_invitation(person, by=current_user))
+        if sent:
+            flash(invitation_message(sent), "success")
+    return redirect(url_for("partner.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/invitation/cancel")
+@roles_required(Role.PARTNER_MANAGER)
+def cancel_invitation(tenant_slug: str, user_id: int):
+    person = _managed_person(user_id)
+    if ActiveForm().validate_on_submit() and apply_change(
+        lambda: service.cancel_invitation(person, by=current_user)
+    ):
+        flash(f"The invitation to {person.email} is cancelled: its link no longer works", "success")
+    return redirect(url_for("partner.person", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/details", methods=["GET", "POST"])
+@roles_required(Role.PARTNER_MANAGER)
+def person_details(tenant_slug: str, user_id: int):
+    person = _managed_person(user_id)
+    form = PersonDetailsForm(obj=person)
+    form.email.description = details_hint(person, current_user)
+    if form.validate_on_submit():
+        result = apply_change(
+            lambda: service.correct_details(
+                person, name=form.name.data, email=form.email.data, by=current_user
+            ),
+            form=form,
+        )
+        if result:
+            if isinstance(result, service.Invitation):
+                flash(invitation_message(result), "success")
+                if result.sent and result.user.id != person.id:
+                    return redirect(url_for("partner.person", user_id=result.user.id))
+                return redirect(url_for("partner.people"))
+            flash(f"Saved {person.name}'s details", "success")
+            return redirect(url_for("partner.person", user_id=person.id))
+    back_url = url_for("partner.person", user_id=person.id)
+    return render_template("person_details.html", form=form, person=person, back_url=back_url)
 
 
 @bp.post("/people/<int:user_id>/active")
 @roles_required(Role.PARTNER_MANAGER, Role.CENTRE_ADMIN)
 def set_active(tenant_slug: str, user_id: int):
-    person = service.tenant_person(g.tenant, user_id) or abort(404)
-    if not service.can_manage_person(current_user, person):
-        abort(403)
+    person = _managed_person(user_id)
     form = ActiveForm()
     if form.validate_on_submit():
         try:

@@ -18,10 +18,21 @@ from portal.audit.service import record
 from portal.common.records import one_or_not_found
 from portal.errors import RuleError
 from portal.extensions import db
+from portal.jobs.service import enqueue
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
-from portal.placements.models import Placement, PlacementEvent, PlacementStatus
+from portal.placements.models import (
+    HOLDS_A_PLACE,
+    Placement,
+    PlacementEvent,
+    PlacementStatus,
+)
 from portal.tenants.models import Tenant
+
+# Moving from a state that holds a place to one of these ends what the placement allowed.
+ENDING = frozenset(
+    {PlacementStatus.COMPLETED, PlacementStatus.WITHDRAWN, PlacementStatus.CANCELLED}
+)
 
 
 def get_placement(placement_id: int, *, lock: bool = False) -> Placement:
@@ -85,6 +96,20 @@ def move(placement: Placement, to: PlacementStatus, *, actor: User, action: str,
         summary=f"Placement {placement.id}: {before.label} → {to.label}",
         details={"from": before.value, "to": to.value, "note": note},
     )
+    if before in HOLDS_A_PLACE and to in ENDING:
+        _release_what_it_allowed(placement, actor)
+
+
+def _release_what_it_allowed(placement: Placement, actor: User) -> None:
+    """An ended placement no longer allows joint visits after today: the sessions feature
+    calls them off (in the background, from the outbox, in this transaction)."""
+    enqueue(
+        "sessions.placement_ended",
+        tenant_id=placement.tenant_id,
+        participant_id=placement.participant_id,
+        actor_id=actor.id,
+        service=placement.service.name,
+    )
 
 
 # --- Telling people ------------------------------------------------------------------------
@@ -100,11 +125,18 @@ def tell(users: Iterable[User], placement: Placement, text: str, *, email: bool 
         if email:
             queue_mail(
                 to=user.email,
-                subject=f"Placement update: {placement.service.name}",
+                subject=subject_of(text),
                 body=f"Hello {user.name},\n\n{text}\n\nSee the placement: {base}{path}\n",
                 kind="placement",
                 tenant_id=placement.tenant_id,
             )
+
+
+def subject_of(text: str, most: int = 90) -> str:
+    """An email's subject from what it tells: its first sentence, so each says what
+    happened ("Withdrawn: the placement for Leah Morgan in Assessment Team")."""
+    first = text.split(". ", 1)[0].rstrip(".")
+    return first if len(first) <= most else first[: most - 1].rstrip() + "…"
 
 
 def service_leads(service_id: int, tenant_id: int) -> list[User]:
@@ -116,5 +148,16 @@ def service_leads(service_id: int, tenant_id: int) -> list[User]:
                 Membership, and_(Membership.user_id == User.id, Membership.tenant_id == tenant_id)
             )
             .where(User.role == Role.SERVICE_LEAD, User.host_service_id == service_id)
+        )
+    )
+
+
+def deciders(service_id: int, tenant_id: int) -> list[User]:
+    """Who decides on a service's requests from an authority: its leads who work with the
+    authority or, when it has none, the centre's admins (who may decide for any service),
+    so that no request waits where nobody sees it."""
+    return service_leads(service_id, tenant_id) or list(
+        db.session.scalars(
+            select(User).where(User.role == Role.CENTRE_ADMIN, User.active).order_by(User.id)
         )
     )

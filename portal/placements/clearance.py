@@ -30,6 +30,16 @@ CHECKS = {
 }
 
 
+def checklist_done(by_id: int | None, at) -> dict:
+    """A placement's checklist columns with every item confirmed ``at`` by ``by_id``: for
+    data made outside the portal's own steps (demo and bench data) that says "cleared"."""
+    return {
+        field: value
+        for at_field, by_field, _ in CHECKS.values()
+        for field, value in ((at_field, at), (by_field, by_id))
+    }
+
+
 def can_confirm_checks(user: User, placement: Placement) -> bool:
     return user.role in (Role.PARTNER_MANAGER, Role.CENTRE_ADMIN) or is_lead_of(
         user, placement.service_id

@@ -15,12 +15,12 @@ from portal.extensions import db
 from portal.host.models import HostService
 from portal.placements.capacity import check_room, lock_service
 from portal.placements.changes import (
+    deciders,
     get_placement,
     move,
     require_lead,
     require_manager,
     require_state,
-    service_leads,
     tell,
 )
 from portal.placements.dates import check_dates, check_no_overlap, lock_participant
@@ -109,7 +109,7 @@ def accept_proposal(placement_id: int, *, manager: User) -> Placement:
     _approve(placement, actor=manager, action="accepted_dates")
     placement.proposed_starts_on = placement.proposed_ends_on = None
     tell(
-        service_leads(placement.service_id, placement.tenant_id) + [placement.participant],
+        deciders(placement.service_id, placement.tenant_id) + [placement.participant],
         placement,
         f"Agreed: {placement.participant.name} in {placement.service.name}, "
         f"{placement.starts_on:%-d %B} to {placement.ends_on:%-d %B %Y}.",
@@ -124,7 +124,7 @@ def reject_proposal(placement_id: int, *, manager: User) -> Placement:
     move(placement, S.WITHDRAWN, actor=manager, action="rejected_dates",
          note="The proposed dates did not suit")  # fmt: skip
     tell(
-        service_leads(placement.service_id, placement.tenant_id),
+        deciders(placement.service_id, placement.tenant_id),
         placement,
         f"{placement.tenant.name} did not take the dates proposed for "
         f"{placement.participant.name}; the request is withdrawn.",

@@ -45,6 +45,11 @@ def complete_placement(placement_id: int, *, user: User) -> Placement:
     placement = get_placement(placement_id, lock=True)
     require_lead(placement, user, "complete a placement")
     require_state(placement, S.ACTIVE, doing="complete")
+    if today() < placement.ends_on:
+        raise RuleError(
+            f"This placement runs until {placement.ends_on:%-d %B %Y}: mark it as completed "
+            "from that day. If it has to end early, ask the Centre for Social Work to cancel it."
+        )
     move(placement, S.COMPLETED, actor=user, action="completed")
     _ask_for_evaluations(placement)
     return placement

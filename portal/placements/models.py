@@ -47,6 +47,15 @@ HOLDS_A_PLACE = frozenset(
     {PlacementStatus.APPROVED, PlacementStatus.CLEARED, PlacementStatus.ACTIVE}
 )
 OPEN = HOLDS_A_PLACE | {PlacementStatus.REQUESTED, PlacementStatus.PROPOSED}
+# A placement in these states went through its clearance checklist: every item is done.
+PAST_CLEARANCE = frozenset(
+    {
+        PlacementStatus.CLEARED,
+        PlacementStatus.ACTIVE,
+        PlacementStatus.COMPLETED,
+        PlacementStatus.EVALUATED,
+    }
+)
 ENDED = frozenset(
     {
         PlacementStatus.EVALUATED,

@@ -16,6 +16,7 @@ from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
 from portal.placements.changes import (
+    deciders,
     get_placement,
     move,
     require_manager,
@@ -85,7 +86,7 @@ def request_placement(
     db.session.flush()
     _record_request(placement, manager)
     tell(
-        service_leads(service_id, tenant.id),
+        deciders(service_id, tenant.id),
         placement,
         f"{tenant.name} asks for a placement for {participant.name} in "
         f"{placement.service.name}, {starts_on:%-d %B} to {ends_on:%-d %B %Y}.",
@@ -124,7 +125,7 @@ def withdraw_placement(placement_id: int, *, manager: User, reason: str = "") ->
     move(placement, S.WITHDRAWN, actor=manager, action="withdrawn",
          note=(reason or "").strip()[:500] or None)  # fmt: skip
     tell(
-        service_leads(placement.service_id, placement.tenant_id) + [placement.participant],
+        deciders(placement.service_id, placement.tenant_id) + [placement.participant],
         placement,
         f"Withdrawn: the placement for {placement.participant.name} in {placement.service.name}.",
     )

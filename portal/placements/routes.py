@@ -12,12 +12,13 @@ the lead's list of requests update in place.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.common import inputs
+from portal.common.confirm import Ask, ask_first
 from portal.common.forms import ActionForm
 from portal.common.routes import apply_change, htmx_swap, tenant_url_defaults
 from portal.errors import NotFound, RuleError
@@ -106,9 +107,18 @@ def new(tenant_slug: str):
             form=form,
         )
         if placement is not None:
-            flash("Request sent to the service lead", "success")
+            flash(_sent_to(placement), "success")
             return redirect(url_for("placements.detail", placement_id=placement.id))
     return render_template("placements/new.html", form=form)
+
+
+def _sent_to(placement: Placement) -> str:
+    if service.service_leads(placement.service_id, placement.tenant_id):
+        return "Request sent to the service lead"
+    return (
+        f"Request sent to the Centre for Social Work: {placement.service.name} has no lead "
+        "yet, so the centre decides on its requests"
+    )
 
 
 @bp.get("/<int:placement_id>")
@@ -181,9 +191,20 @@ def reject(tenant_slug: str, placement_id: int):
                 "Proposed dates declined: the request is withdrawn")  # fmt: skip
 
 
-@bp.post("/<int:placement_id>/withdraw")
+@bp.route("/<int:placement_id>/withdraw", methods=["GET", "POST"])
 @roles_required(Role.PARTNER_MANAGER)
 def withdraw(tenant_slug: str, placement_id: int):
+    if request.method == "GET":
+        p = _placement(placement_id)
+        return ask_first(Ask(
+            title=f"Withdraw the placement for {p.participant.name}?",
+            says=[f"{p.service.name}, {p.starts_on:%-d %B} to {p.ends_on:%-d %B %Y}. The "
+                  "service lead and the participant are told, and any joint visits it "
+                  "allowed after today are cancelled."],
+            warning="You cannot undo this. To go ahead later, request a new placement.",
+            button="Yes, withdraw it",
+            back=url_for("placements.detail", placement_id=p.id),
+        ))  # fmt: skip
     return _act(placement_id, lambda p: service.withdraw_placement(p.id, manager=current_user),
                 "Placement withdrawn")  # fmt: skip
 
@@ -195,9 +216,19 @@ def start(tenant_slug: str, placement_id: int):
                 "Placement started")  # fmt: skip
 
 
-@bp.post("/<int:placement_id>/complete")
+@bp.route("/<int:placement_id>/complete", methods=["GET", "POST"])
 @roles_required(Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
 def complete(tenant_slug: str, placement_id: int):
+    if request.method == "GET":
+        p = _placement(placement_id)
+        return ask_first(Ask(
+            title=f"Mark {p.participant.name}'s placement as completed?",
+            says=[f"{p.service.name}, {p.starts_on:%-d %B} to {p.ends_on:%-d %B %Y}. You and "
+                  f"{p.participant.name} are both asked to evaluate it."],
+            warning="You cannot undo this.",
+            button="Yes, it is completed",
+            back=url_for("placements.detail", placement_id=p.id),
+        ))  # fmt: skip
     return _act(placement_id, lambda p: service.complete_placement(p.id, user=current_user),
                 "Placement completed: both sides have been asked to evaluate it")  # fmt: skip
 
@@ -211,10 +242,18 @@ def check(tenant_slug: str, placement_id: int, item: str):
     def apply(p):
         return service.confirm_check(p.id, user=current_user, item=item)
 
+    done = service.CHECKS[item][2]
     if not htmx:
-        return _act(placement_id, apply, service.CHECKS[item][2])
+        return _act(placement_id, apply, done)
     error = _act_in_place(placement_id, apply)
     placement = _placement(placement_id)
+    if placement.status == PlacementStatus.CLEARED and not error:
+        # The last item: the placement's state and what can be done next change all over
+        # the page, so the whole page comes again, with the news in its banner.
+        flash(f"{done}. The placement is cleared: it can start on its first day", "success")
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = url_for("placements.detail", placement_id=placement.id)
+        return response
     return render_template(
         "placements/_checklist.html",
         placement=placement,
@@ -222,6 +261,7 @@ def check(tenant_slug: str, placement_id: int, item: str):
         can_check=service.can_confirm_checks(current_user, placement),
         checks=service.CHECKS,
         error=error,
+        done=None if error else done,
     )
 
 

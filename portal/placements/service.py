@@ -37,7 +37,13 @@ from portal.placements.capacity import (
     service_catalogue,
     service_room,
 )
-from portal.placements.changes import can_decide, get_placement, is_lead_of, service_leads
+from portal.placements.changes import (
+    can_decide,
+    deciders,
+    get_placement,
+    is_lead_of,
+    service_leads,
+)
 from portal.placements.clearance import CHECKS, can_confirm_checks, confirm_check
 from portal.placements.dates import MAX_LENGTH
 from portal.placements.decisions import (
@@ -63,6 +69,7 @@ from portal.placements.listing import (
     placement_for,
     placement_summary,
     tenant_placements,
+    waiting_for_decision,
 )
 from portal.placements.models import PlacementStatus
 from portal.placements.requests import (
@@ -91,6 +98,7 @@ __all__ = [
     "approve_placement",
     "can_confirm_checks",
     "can_decide",
+    "deciders",
     "cancel_placement",
     "capacity_calendar",
     "complete_placement",
@@ -115,6 +123,7 @@ __all__ = [
     "start_placement",
     "submit_evaluation",
     "tenant_placements",
+    "waiting_for_decision",
     "today",
     "withdraw_placement",
 ]

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from portal import tenancy
 from portal.accounts.models import Role, User
-from portal.common.clock import as_utc, utcnow
+from portal.common.clock import as_utc, london_date, utcnow
 from portal.errors import RuleError
+from portal.extensions import db
 from portal.notifications.service import notify
 from portal.sessions.diary import (
     busy_as_participant,
     get_session,
+    in_periods,
     lock_people,
+    placement_periods,
     require_open,
     settings_for,
 )
@@ -30,7 +35,7 @@ from portal.sessions.messages import (
     tell,
     when,
 )
-from portal.sessions.models import Attendance, PlaceStatus, Session, SessionStatus
+from portal.sessions.models import BUSY, Attendance, Place, PlaceStatus, Session, SessionStatus
 from portal.sessions.visits import refusal
 
 S = SessionStatus
@@ -96,7 +101,11 @@ def cancel_session(session_id: int, *, actor: User, reason: str) -> Session:
     if not can_change(actor, session):
         raise RuleError("You cannot cancel this session")
     require_open(session, "cancel")
-    reason = _reason(reason)
+    _cancel(session, actor, _reason(reason))
+    return session
+
+
+def _cancel(session: Session, actor: User, reason: str) -> None:
     session.status = S.CANCELLED
     session.sequence += 1
     session.change_reason = reason
@@ -109,7 +118,29 @@ def cancel_session(session_id: int, *, actor: User, reason: str) -> Session:
         f"Cancelled{by}: {session.title}, {when(session)}. Reason: {reason}",
         calendar=True,
     )
-    return session
+
+
+def cancel_outside_placements(participant_id: int, *, actor: User, reason: str) -> int:
+    """A placement ended: cancel the participant's coming one-to-one sessions on days no
+    placement of theirs covers any more (a joint visit needs one), telling everyone as a
+    cancellation does. Returns how many were cancelled."""
+    covered = in_periods(placement_periods(participant_id))
+    coming = db.session.scalars(
+        select(Session)
+        .join(Place, Place.session_id == Session.id)
+        .where(
+            Place.participant_id == participant_id,
+            Session.tenant_id.is_not(None),  # one-to-one: a group needs no placement
+            Session.status.in_(BUSY),
+            Session.starts_at > utcnow(),
+        )
+        .order_by(Session.starts_at)
+        .with_for_update(of=Session)
+    ).all()
+    ended = [s for s in coming if not covered(london_date(as_utc(s.starts_at)))]
+    for session in ended:
+        _cancel(session, actor, reason)
+    return len(ended)
 
 
 def _check_new_time(session: Session, starts_at: datetime, ends_at: datetime) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from portal.accounts.models import User
+from portal.extensions import db
 from portal.jobs.registry import job
+from portal.sessions.changes import cancel_outside_placements
 from portal.sessions.service import send_reminder
 
 
@@ -10,3 +13,16 @@ from portal.sessions.service import send_reminder
 def reminder(session_id: int, user_id: int) -> None:
     """The day-before reminder; sends nothing if the session was cancelled or moved."""
     send_reminder(session_id, user_id)
+
+
+@job("sessions.placement_ended", timeout=120, retries=3)
+def placement_ended(participant_id: int, actor_id: int, service: str) -> None:
+    """A participant's placement ended (completed, withdrawn, cancelled): the joint visits
+    and consultations it allowed after today are called off. Run again, it finds them
+    cancelled already and does nothing twice."""
+    actor = db.session.get(User, actor_id)
+    cancel_outside_placements(
+        participant_id,
+        actor=actor,
+        reason=f"The placement in {service} has ended, and a joint visit needs one",
+    )

@@ -95,3 +95,38 @@ def test_invited_participant_sets_a_password_and_is_signed_in(new_page, world, j
     expect(again.get_by_role("heading", level=1)).to_have_text("Invitation cannot be used")
     expect(again.locator("main")).to_contain_text("This invitation has already been used")
     check_page(again)
+
+
+def test_a_lost_invitation_is_sent_again_and_only_the_new_link_works(new_page, world, js):
+    """The manager sends a lost invitation again from the person's page; the first link
+    then says a newer one was sent, and the new one sets the password."""
+    manager = world["partner_manager_a"]
+    name, email = "Sam Okonjo", "sam.okonjo@northbrook.example"
+    page = new_page(js=js)
+    sign_in(page, manager.email, PASSWORD)
+    page.goto("/northbrook/people/invite")
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Work email address").fill(email)
+    page.get_by_role("button", name="Send invitation").click()
+    first = emailed_link(email, "invitation")
+
+    page.get_by_role("link", name=name).click()
+    expect(page.get_by_role("heading", level=2, name="Invitation")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Send the invitation again").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"A new invitation was sent to {email}"
+    )
+    check_page(page)
+    second = emailed_link(email, "invitation")
+    assert second != first
+
+    invited = new_page(js=js)
+    invited.goto(first)
+    expect(invited.locator("main")).to_contain_text("a newer one was sent")
+    check_page(invited)
+    invited.goto(second)
+    invited.get_by_label("Create a password").fill(NEW_PASSWORD)
+    invited.get_by_label("Confirm password").fill(NEW_PASSWORD)
+    invited.get_by_role("button", name="Save password and sign in").click()
+    expect(invited).to_have_url(re.compile(r"/northbrook/$"))

@@ -127,5 +127,6 @@ def test_broken_and_expired_links_say_what_to_do(new_page, world, js):
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         expect(page).to_have_title(re.compile(f"^{title} – "))
         expect(page.locator("main")).to_contain_text(message)
-        expect(page.get_by_role("link", name="Reset your password")).to_be_visible()
+        # The way to a new link: an invited person gets a fresh invitation from there.
+        expect(page.get_by_role("link", name="forgotten password page")).to_be_visible()
         check_page(page)

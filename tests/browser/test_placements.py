@@ -67,8 +67,8 @@ def test_request_propose_accept_clear_start_and_evaluate(new_page, world, js):
     host.get_by_role("link", name="Propose other dates").click()
     check_page(host)
     fill_date(host, "starts_on", start)
-    fill_date(host, "ends_on", start + timedelta(days=12))
-    host.get_by_label("Message to the partner manager (optional)").fill("Two more days suit us")
+    fill_date(host, "ends_on", start)  # one day: it can be completed today
+    host.get_by_label("Message to the partner manager (optional)").fill("One day suits us")
     press(host, "Propose these dates")
     expect(host.locator(".govuk-tag").first).to_have_text("Other dates proposed")
     check_page(host)
@@ -92,7 +92,10 @@ def test_request_propose_accept_clear_start_and_evaluate(new_page, world, js):
     expect(host.locator("h1 .govuk-tag")).to_have_text("Cleared")
     press(host, "Start placement")
     expect(host.locator("h1 .govuk-tag")).to_have_text("Active")
-    press(host, "Mark as completed")
+    host.get_by_role("link", name="Mark as completed").click()  # it asks first
+    expect(host.get_by_role("heading", level=1)).to_contain_text("Mark")
+    check_page(host)
+    press(host, "Yes, it is completed")
     expect(host.locator("h1 .govuk-tag")).to_have_text("Completed")
     check_page(host)
 
