@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from portal.accounts.models import Role, User
-from portal.common.paging import COUNT_CAP, window
+from portal.common.paging import COUNT_CAP, sorted_window, window
 from portal.extensions import db as _db
 from tests.test_query_counts import count_queries
 
@@ -51,6 +51,21 @@ def test_a_long_list_counts_only_up_to_the_cap(app, db):
     assert len(last.items) == 20 and not last.has_next
     beyond = window(everyone, page=999, per_page=50)
     assert beyond.items == [] and beyond.has_prev
+
+
+def test_a_sort_over_every_row_counts_them_in_the_same_statement(app, db):
+    """A word search sorts all it matches anyway: its exact count comes with the page."""
+    _people(COUNT_CAP + 20)
+    ids = select(User.id).order_by(User.name.desc())
+    with count_queries(app) as statements:
+        page = sorted_window(ids, page=2, per_page=50)
+    assert len(statements) == 1
+    assert (page.total, page.more, page.has_next, page.prev_num) == (COUNT_CAP + 20, False, True, 1)
+    first = _db.session.get(User, page.items[0])
+    assert first.name == f"P {COUNT_CAP + 20 - 51:04d}"
+    with count_queries(app) as statements:
+        beyond = sorted_window(ids, page=999, per_page=50)
+    assert beyond.items == [] and beyond.total == COUNT_CAP + 20 and len(statements) == 2
 
 
 def test_a_capped_total_reads_as_more_than_the_cap(app, world, login_as):

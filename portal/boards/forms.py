@@ -18,7 +18,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
 from portal.boards.search import ORDERS
-from portal.common.forms import reason_form
+from portal.common.forms import Needed, reason_form
 
 
 class ReflectionForm(FlaskForm):
@@ -165,7 +165,7 @@ class BoardForm(FlaskForm):
         "Who it is for",
         widget=GovSelect(),
         choices=[],
-        validators=[InputRequired(message="Select who it is for")],
+        validators=[Needed(message="Select who it is for")],
     )
     purpose = TextAreaField(
         "Purpose", widget=GovTextArea(), validators=[Optional(), Length(max=2000)]

@@ -6,8 +6,9 @@ enough to get markup into the page:
 1. **Markdown with HTML off.** markdown-it-py parses the text in CommonMark mode
    with ``html`` disabled, so anything that looks like a tag (``<script>``,
    ``<div hx-get=...>``, comments) is shown as text. A core rule then rewrites the
-   token stream: headings move down two levels (``#`` -> ``h3``) so a reflection
-   never breaks the page outline, images become their alt text, links that are
+   token stream: headings start at ``h3``, one level for each level the text uses
+   (``#`` then ``###`` are ``h3`` then ``h4``), so a reflection never breaks the page
+   outline, images become their alt text, links that are
    not absolute ``http``/``https``/``mailto`` become plain text, every attribute
    markdown-it would emit other than ``href`` and ``start`` is dropped, and the
    GOV.UK Frontend classes are added.
@@ -75,8 +76,10 @@ _CLASSES: dict[str, str] = {
 }
 ALLOWED_CLASSES: dict[str, set[str]] = {tag: set(names.split()) for tag, names in _CLASSES.items()}
 
-# Markdown heading level -> HTML tag: the page owns h1 and h2.
-_HEADINGS = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h6", "h5": "h6", "h6": "h6"}
+# The page owns h1 and h2: a text's headings start at h3, one level per level it uses,
+# so "## What happened" under a page's h2 is an h3, and "#" then "###" are h3 then h4
+# (the outline never skips a level, which the Nu HTML Checker reports as an error).
+_TOP = 3
 # After markdown-it's normalisation (percent-encoding, trimmed), checked again by nh3.
 _SAFE_HREF = re.compile(r"(?:https?://|mailto:)\S", re.IGNORECASE)
 # Attributes markdown-it may emit that we keep (before the sanitiser sees them).
@@ -122,20 +125,25 @@ def _tidy_attrs(token: Token) -> None:
     """Keep only the attributes we mean to emit, then add the GOV.UK class."""
     if token.nesting == -1:
         return
-    if token.type == "heading_open":
-        token.tag = _HEADINGS[token.tag]
     keep = _KEEP_ATTRS.get(token.tag, set())
     token.attrs = {name: value for name, value in token.attrs.items() if name in keep}
     if token.tag in _CLASSES:
         token.attrSet("class", _CLASSES[token.tag])
 
 
+def _heading_tags(tokens: list[Token]) -> dict[str, str]:
+    """Each Markdown heading level the text uses -> its tag, from h3 down, no gaps."""
+    used = sorted({t.tag for t in tokens if t.type == "heading_open"})
+    return {tag: f"h{min(_TOP + rank, 6)}" for rank, tag in enumerate(used)}
+
+
 def _govuk_and_safety(state: StateCore) -> None:
     """markdown-it core rule: rewrite the parsed tokens before they are rendered."""
+    headings = _heading_tags(state.tokens)
     for token in state.tokens:
-        if token.type == "heading_close":
-            token.tag = _HEADINGS[token.tag]
-        elif token.type == "fence":
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = headings[token.tag]
+        if token.type == "fence":
             token.info = ""  # no language-* class on <code>
         elif token.type == "inline":
             token.children = _tidy_inline(token.children or [])

@@ -12,7 +12,7 @@ from portal.boards.models import Reaction, Reflection, ReflectionModeration, Ref
 from portal.boards.themes import MOST_THEMES, theme_list
 from portal.boards.visibility import visible_to
 from portal.common.inputs import LAST_PAGE
-from portal.common.paging import Window, window
+from portal.common.paging import Window, sorted_window, window
 from portal.errors import RuleError
 from portal.extensions import db
 
@@ -121,7 +121,7 @@ def search(
             .scalar_subquery()
         )
         ordered = ids.order_by(_pinned().is_(None), helped.desc(), Reflection.id.desc())
-        return _sorted_then_loaded(ordered, page=page, counting=statement)
+        return _sorted_then_loaded(ordered, page=page)
     return _newest(statement, shown, ids, page=page, words=bool((query or "").strip()))
 
 
@@ -136,21 +136,25 @@ def _newest(statement, shown, ids, *, page: int, words: bool) -> Window:
     pinned = shown.where(Reflection.id.in_(pinned_rows)).order_by(_pinned().desc())
     ahead = list(db.session.scalars(pinned.limit(PAGE_SIZE)).unique()) if page == 1 else []
     is_pinned = pinned_rows.where(ReflectionModeration.reflection_id == Reflection.id).exists()
-    if words:  # thousands may match: sort them, then load a page
-        ordered = ids.where(~is_pinned).order_by(*NEWEST)
-        found = _sorted_then_loaded(ordered, page=page, counting=statement)
-    else:
+    if words:  # thousands may match: sort them (and count them), then load a page
+        found = _sorted_then_loaded(ids.where(~is_pinned).order_by(*NEWEST), page=page)
+        found.total += len(ahead) if page == 1 else _count(ids.where(is_pinned))
+    else:  # off the board's index, in order; the count (of ``statement``) has the pins
         rest = shown.where(~is_pinned).order_by(*NEWEST)
         found = window(rest, page=page, per_page=PAGE_SIZE, counting=statement)
-    found.items = [*ahead, *found.items]  # the count (of ``statement``) includes them
+    found.items = [*ahead, *found.items]
     return found
 
 
-def _sorted_then_loaded(ordered_ids, *, page: int, counting) -> Window:
-    """A page of a sort over many rows: the sort on ids alone, then the page's 20 rows
-    with their author, authority, board and moderation (joined to the 20, not to all
-    that matched: "strategy" matches 4,300 reflections at x100)."""
-    found = window(ordered_ids, page=page, per_page=PAGE_SIZE, counting=counting)
+def _count(statement) -> int:
+    return db.session.scalar(select(func.count()).select_from(statement.subquery()))
+
+
+def _sorted_then_loaded(ordered_ids, *, page: int) -> Window:
+    """A page of a sort over many rows: the sort on ids alone, counting them as it goes,
+    then the page's 20 rows with their author, authority, board and moderation (joined
+    to the 20, not to all that matched: "strategy" matches 4,300 reflections at x100)."""
+    found = sorted_window(ordered_ids, page=page, per_page=PAGE_SIZE)
     if not found.items:
         return found
     # By id alone: the filters (the words' function among them) were applied in the sort,

@@ -49,9 +49,13 @@ class DayMonthYearField(DateField):
 
 class Needed(InputRequired):
     """InputRequired without the ``required`` flag: the GOV.UK date widget would put
-    ``required`` on its wrapping <div>, which is invalid HTML."""
+    ``required`` on its wrapping <div>, and a select whose first choice is a real one
+    may not carry it either (both invalid HTML). The forms are ``novalidate``: the
+    server's message is the one people see."""
 
-    field_flags = {}
+    def __init__(self, message: str | None = None):
+        super().__init__(message)
+        self.field_flags = {}  # InputRequired sets its own on the instance
 
 
 def date_field(label: str, *, message: str | None = None, **kwargs) -> DayMonthYearField:

@@ -5,7 +5,8 @@ reflections or audit events is a second scan as slow as the page itself. A
 :class:`Window` fetches one row more than it shows (so it knows whether there is a
 next page) and counts only up to a cap: two statements, whatever the list holds
 (short lists could skip the count, but then a page's statements would grow with the
-data, which the bench flags).
+data, which the bench flags). A list that has to sort every row it matches anyway
+gets its exact count with the page (:func:`sorted_window`): one statement.
 
 It answers what the ``pagination`` macro (templates/macros/ui.html) and the lists ask
 of a Flask-SQLAlchemy ``Pagination``: ``items``, ``page``, ``has_prev``/``has_next``,
@@ -51,6 +52,28 @@ class Window:
     def pages(self) -> int:
         """Pages up to the cap (the last page is only known when the total is)."""
         return max(self.page + (1 if self.has_next else 0), ceil(self.total / self.per_page))
+
+
+def sorted_window(statement, *, page: int, per_page: int) -> Window:
+    """A page of a statement that sorts every row it matches anyway (a word search, the
+    most helpful first): the exact count comes in the same statement, ``count(*) OVER
+    ()``, where a second statement would match every row again. A page past the end
+    has no row to carry it, so only then is it counted apart."""
+    page = min(max(page, 1), LAST_PAGE)
+    total = func.count().over().label("portal_total")
+    offset = (page - 1) * per_page
+    rows = db.session.execute(statement.add_columns(total).limit(per_page + 1).offset(offset)).all()
+    if rows:
+        counted = rows[0].portal_total
+    else:
+        counted = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    return Window(
+        [row[0] for row in rows[:per_page]],
+        page,
+        per_page,
+        total=counted,
+        has_next=len(rows) > per_page,
+    )
 
 
 def window(statement, *, page: int, per_page: int, counting=None) -> Window:

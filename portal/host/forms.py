@@ -12,6 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from portal.common.forms import Needed
 from portal.host.models import Borough
 
 
@@ -22,7 +23,7 @@ class ServiceForm(FlaskForm):
     )  # fmt: skip
     borough = SelectField(
         "Borough", widget=GovSelect(), choices=[(b.name, b.value) for b in Borough],
-        validators=[InputRequired(message="Select a borough")],
+        validators=[Needed(message="Select a borough")],
     )  # fmt: skip
     kind = StringField(
         "Kind of work", widget=GovTextInput(), description="For example, Assessment or Fostering",

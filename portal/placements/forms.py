@@ -13,17 +13,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.common.forms import date_field, reason_form
+from portal.common.forms import Needed, date_field, reason_form
 
 
 class RequestPlacementForm(FlaskForm):
     participant = SelectField(
         "Participant", widget=GovSelect(), choices=[],
-        validators=[InputRequired(message="Select a participant")],
+        validators=[Needed(message="Select a participant")],
     )  # fmt: skip
     service = SelectField(
         "Tri-borough service", widget=GovSelect(), choices=[],
-        validators=[InputRequired(message="Select a service")],
+        validators=[Needed(message="Select a service")],
     )  # fmt: skip
     starts_on = date_field("First day")
     ends_on = date_field("Last day")

@@ -58,7 +58,7 @@ class TimeSelect(SelectField):
 
     def __init__(self, label: str, *, optional: bool = False, **kwargs):
         choices = ([("", "Not working")] if optional else []) + TIME_CHOICES
-        validators = [Optional()] if optional else [InputRequired(message=f"Select {label}")]
+        validators = [Optional()] if optional else [Needed(message=f"Select {label}")]
         super().__init__(
             label, choices=choices, widget=GovSelect(), validators=validators, **kwargs
         )
@@ -78,7 +78,7 @@ class FindTimeForm(FlaskForm):
         "Participant",
         widget=GovSelect(),
         choices=[],
-        validators=[InputRequired(message="Select a participant")],
+        validators=[Needed(message="Select a participant")],
     )
     kind = RadioField(
         "What kind of session",
@@ -91,14 +91,14 @@ class FindTimeForm(FlaskForm):
         "Host",
         widget=GovSelect(),
         choices=[],
-        validators=[InputRequired(message="Select a host or a service")],
+        validators=[Needed(message="Select a host or a service")],
     )
     length = SelectField(
         "How long",
         widget=GovSelect(),
         choices=[(str(n), _minutes(n)) for n in LENGTHS],
         default="90",
-        validators=[InputRequired(message="Select how long the session is")],
+        validators=[Needed(message="Select how long the session is")],
     )
     submit = SubmitField("Find times", widget=GovSubmitInput())
 
@@ -148,7 +148,7 @@ class BookForm(FlaskForm):
         widget=GovSelect(),
         choices=[],
         description="A host office, or online. Never a family's address.",
-        validators=[InputRequired(message="Select where the session is")],
+        validators=[Needed(message="Select where the session is")],
     )
     agenda = TextAreaField(
         "What you want to cover (optional)",
@@ -240,7 +240,7 @@ class GroupForm(GroupTimeForm):
         "Where",
         widget=GovSelect(),
         choices=[],
-        validators=[InputRequired(message="Select where it is")],
+        validators=[Needed(message="Select where it is")],
     )
     seats = IntegerField(
         "Seats",
@@ -268,7 +268,7 @@ class GroupForm(GroupTimeForm):
             ("four_weekly", "Every 4 weeks"),
         ],
         default="none",
-        validators=[InputRequired()],
+        validators=[Needed()],
     )
     count = IntegerField(
         "How many sessions in all",

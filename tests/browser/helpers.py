@@ -28,6 +28,7 @@ from werkzeug.routing import RequestRedirect
 from portal import tenancy
 from portal.extensions import db
 from portal.mail.models import MailMessage
+from tests.html_checker import nu_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -400,7 +401,8 @@ def assert_valid_html(page) -> None:
     assert response.url.split("#", 1)[0] == page.url.split("#", 1)[0], (
         f"the last HTML response was for {response.url}, but the page is at {page.url}"
     )
-    problems = html_problems(response.text())
+    html = response.text()
+    problems = html_problems(html) + nu_errors(html)
     assert not problems, f"markup problems on {page.url}:\n  " + "\n  ".join(problems)
 
 
