@@ -24,6 +24,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from portal.accounts.forms import NoControlCharacters, strip_text
 from portal.accounts.models import ROLE_LABELS, Role, User
+from portal.common.forms import DayMonthYearField
 
 
 class InviteParticipantForm(FlaskForm):
@@ -134,6 +135,8 @@ class AuditFilterForm(FlaskForm):
 
     action = SelectField("Action", widget=GovSelect(), choices=[], validators=[Optional()])
     tenant = SelectField("Authority", widget=GovSelect(), choices=[], validators=[Optional()])
+    since = DayMonthYearField("From", validators=[Optional()], description="For example, 1 11 2026")
+    until = DayMonthYearField("To", validators=[Optional()], description="For example, 30 11 2026")
     actor = StringField(
         "Who (email address)",
         widget=GovTextInput(),

@@ -90,3 +90,27 @@ def test_the_mailbox_makes_the_portals_own_links_clickable(world, login_as):
     page = login_as(world["centre_admin"]).get(f"/admin/mailbox/{message_id}").text
     assert '<a href="http://localhost/northbrook/placements/1">' in page
     assert '<a href="https://example.com/x">' not in page
+
+
+def test_nobody_is_told_of_what_they_did_themselves(world, login_as, system):
+    from sqlalchemy import select
+
+    from portal.notifications.models import Notification
+
+    pid = request(world)
+    manager = login_as(world["partner_manager_a"])
+    act(world, service.approve_placement, pid, lead=world["service_lead"])
+    for item in ("dbs", "sharing_agreement", "induction"):
+        manager.post(f"/northbrook/placements/{pid}/checks/{item}")
+
+    db.session.expire_all()
+    with tenancy.system_scope():
+        told = db.session.scalars(
+            select(Notification.text).where(Notification.user_id == world["partner_manager_a"].id)
+        ).all()
+    cleared_mail = [m for m in mails(system, world["partner_manager_a"].email)
+                    if m.subject.startswith("Cleared")]  # fmt: skip
+    assert not any(text.startswith("Cleared") for text in told)  # the manager cleared it
+    assert cleared_mail == []
+    lead_told = [m for m in mails(system, world["service_lead"].email) if "Cleared" in m.subject]
+    assert lead_told  # the lead, who did not, is told

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 
 from portal import tenancy
 from portal.accounts import sign_in_sessions
@@ -12,6 +12,7 @@ from portal.accounts.lookup import audit_tenant
 from portal.accounts.models import HOST_ROLES, PARTNER_ROLES, Membership, Role, User, new_stamp
 from portal.audit.service import record
 from portal.common.clock import utcnow
+from portal.common.inputs import like_pattern
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.tenants.models import Tenant
@@ -113,13 +114,25 @@ def count_users_by_role() -> dict[Role, int]:
     return {role: count for role, count in rows}
 
 
-def tenant_people_query(tenant: Tenant) -> Select:
-    """Partner staff of ``tenant``, managers first, then by name: to page through."""
-    return (
+def tenant_people_query(tenant: Tenant, words: str | None = None) -> Select:
+    """Partner staff of ``tenant``, managers first, then by name: to page through, with
+    only those whose name or address holds ``words``, if given."""
+    return named(
         select(User)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.tenant_id == tenant.id, User.role.in_(list(PARTNER_ROLES)))
-        .order_by(User.role.desc(), User.name, User.id)
+        .order_by(User.role.desc(), User.name, User.id),
+        words,
+    )
+
+
+def named(query: Select, words: str | None) -> Select:
+    """``query`` narrowed to people whose name or email address holds ``words``."""
+    pattern = like_pattern(words)
+    if pattern is None:
+        return query
+    return query.where(
+        or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
     )
 
 
@@ -196,9 +209,10 @@ def partner_staff_counts() -> dict[int, int]:
     )
 
 
-def people_query(role: str | None = None):
-    """Everyone by name, optionally one role (an unknown role: everyone): for pagination."""
-    query = select(User).order_by(User.name)
+def people_query(role: str | None = None, words: str | None = None):
+    """Everyone by name, optionally one role (an unknown role: everyone) and only those
+    whose name or address holds ``words``: for pagination."""
+    query = select(User).order_by(User.name, User.id)
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
-    return query
+    return named(query, words)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Role, User
-from portal.audit.service import event_actions, search_events
+from portal.audit.service import action_label, event_actions, search_events
 from portal.auth import get_or_404, roles_required
 from portal.common import inputs
 from portal.common.routes import apply_change, paginate
@@ -55,8 +55,11 @@ def users():
     role = request.args.get("role") or None
     if role is not None and role not in ROLE_LABELS:
         abort(400, description="There is no such role. Choose one from the list.")
-    page = paginate(service.people_query(role), per_page=PER_PAGE)
-    return render_template("admin/users.html", page=page, role=role, roles=ROLE_LABELS)
+    words = request.args.get("q", "")[: inputs.MOST_SEARCHED]
+    page = paginate(service.people_query(role, words), per_page=PER_PAGE)
+    return render_template(
+        "admin/users.html", page=page, role=role, roles=ROLE_LABELS, words=words.strip()
+    )
 
 
 def _invite_form() -> AdminInviteForm:
@@ -267,16 +270,18 @@ def user_details(user_id: int):
 @admin_only
 def audit():
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", "Any action")] + [(a, a) for a in event_actions()]
+    form.action.choices = [("", "Any action")] + [(a, action_label(a)) for a in event_actions()]
     form.tenant.choices = [("", "Any authority")] + [(str(t.id), t.name) for t in tenants_by_name()]
     form.validate()
     query = search_events(
         action=form.action.data or None,
         tenant_id=inputs.whole_number(form.tenant.data),
         actor_email=form.actor.data or None,
+        since=form.since.data if not form.since.errors else None,
+        until=form.until.data if not form.until.errors else None,
     )
     page = paginate(query, per_page=PER_PAGE)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, action_label=action_label)
 
 
 @bp.get("/mailbox")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from flask import has_request_context, request
@@ -10,6 +11,7 @@ from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEvent
+from portal.common.clock import london_midnight
 from portal.extensions import db
 
 
@@ -54,10 +56,23 @@ def _storable(value: Any) -> Any:
 _MAX_ID = 2**31 - 1  # PostgreSQL integer
 
 
+def action_label(action: str) -> str:
+    """An audit action in words: "placement.check_confirmed" is "Placement: check confirmed"."""
+    subject, _, what = action.partition(".")
+    words = what.replace("_", " ") if what else ""
+    return f"{subject.replace('_', ' ').capitalize()}: {words}" if words else subject.capitalize()
+
+
 def search_events(
-    *, action: str | None = None, tenant_id: int | None = None, actor_email: str | None = None
+    *,
+    action: str | None = None,
+    tenant_id: int | None = None,
+    actor_email: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Select:
-    """The audit log, newest first, filtered; a select for pagination."""
+    """The audit log, newest first, filtered (``since`` and ``until`` are London days,
+    both included); a select for pagination."""
     users = db.metadata.tables["users"]  # audit sits below accounts: the table, not the model
     query = (
         select(AuditEvent)
@@ -71,6 +86,10 @@ def search_events(
     if tenant_id:
         in_range = 0 < tenant_id <= _MAX_ID
         query = query.where((AuditEvent.tenant_id == tenant_id) if in_range else false())
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= london_midnight(since))
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < london_midnight(until + timedelta(days=1)))
     if actor_email:
         query = query.join(users, AuditEvent.actor_id == users.c.id).where(
             users.c.email == _storable(actor_email.strip().lower())

@@ -6,7 +6,7 @@ tests can freeze the clock for the whole portal, worker threads included.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -33,6 +33,11 @@ def today() -> date:
 def london_date(at: datetime) -> date:
     """The London date of a UTC instant."""
     return as_utc(at).astimezone(LONDON).date()
+
+
+def london_midnight(day: date) -> datetime:
+    """The moment ``day`` starts in London, in UTC (a filter's "from" day)."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def set_clock(at: datetime | None) -> None:

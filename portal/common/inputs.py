@@ -66,6 +66,17 @@ def whole_number(value: str | None) -> int | None:
 
 
 LAST_PAGE = 10_000
+MOST_SEARCHED = 100  # characters of a name search
+
+
+def like_pattern(value: str | None) -> str | None:
+    """A name search as a LIKE pattern (``%words%``, with ``%`` and ``_`` taken literally,
+    escaped with a backslash), or None when nothing was typed."""
+    words = " ".join((value or "").split())[:MOST_SEARCHED]
+    if not words:
+        return None
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def page_number(value: str | None, last: int = LAST_PAGE) -> int:

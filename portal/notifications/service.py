@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import has_request_context
+from flask_login import current_user
 from sqlalchemy import Select, func, select, update
 
 from portal.common.clock import utcnow
@@ -11,10 +13,23 @@ from portal.notifications.models import Notification
 from portal.security import safe_next
 
 
-def notify(*, user_id: int, text: str, link: str | None, tenant_id: int | None) -> Notification:
-    """Tell ``user_id`` something; ``link`` must be a path on this site."""
+def acting_user_id() -> int | None:
+    """Whoever's request this is (None in a job or the CLI): they are not told of what
+    they did themselves; the page they are on already says so."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def notify(
+    *, user_id: int, text: str, link: str | None, tenant_id: int | None
+) -> Notification | None:
+    """Tell ``user_id`` something; ``link`` must be a path on this site. Nothing for the
+    person whose request it is (:func:`acting_user_id`)."""
     if link is not None and safe_next(link, "") != link:
         raise RuleError("A notification can only link to a page in the portal")
+    if user_id == acting_user_id():
+        return None
     notification = Notification(user_id=user_id, text=text[:300], link=link, tenant_id=tenant_id)
     db.session.add(notification)
     return notification

@@ -3,13 +3,24 @@ by ``portal.auth.set_request_scope`` before any view here runs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, Role
 from portal.auth import roles_required
 from portal.boards import service as boards
+from portal.common import inputs
 from portal.common.routes import apply_change, form_error, paginate, polled, tenant_url_defaults
 from portal.errors import RuleError
 from portal.extensions import db, htmx
@@ -69,8 +80,9 @@ def _coming_sessions():
 @bp.get("/people")
 @roles_required(*STAFF)
 def people(tenant_slug: str):
-    page = paginate(service.tenant_people_query(g.tenant), per_page=PEOPLE_PER_PAGE)
-    return render_template("partner/people.html", people=page.items, page=page)
+    words = request.args.get("q", "")[: inputs.MOST_SEARCHED]
+    page = paginate(service.tenant_people_query(g.tenant, words), per_page=PEOPLE_PER_PAGE)
+    return render_template("partner/people.html", people=page.items, page=page, words=words.strip())
 
 
 @bp.route("/people/invite", methods=["GET", "POST"])

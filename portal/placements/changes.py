@@ -20,7 +20,7 @@ from portal.errors import RuleError
 from portal.extensions import db
 from portal.jobs.service import enqueue
 from portal.mail.service import queue_mail
-from portal.notifications.service import notify
+from portal.notifications.service import acting_user_id, notify
 from portal.placements.models import (
     HOLDS_A_PLACE,
     Placement,
@@ -93,7 +93,7 @@ def move(placement: Placement, to: PlacementStatus, *, actor: User, action: str,
         obj=placement,
         actor=actor,
         tenant_id=placement.tenant_id,
-        summary=f"Placement {placement.id}: {before.label} → {to.label}",
+        summary=f"{placement}: {before.label} → {to.label}",  # "Leah Morgan in Assessment Team"
         details={"from": before.value, "to": to.value, "note": note},
     )
     if before in HOLDS_A_PLACE and to in ENDING:
@@ -120,7 +120,10 @@ def tell(users: Iterable[User], placement: Placement, text: str, *, email: bool 
     tenant = db.session.get(Tenant, placement.tenant_id)
     path = f"/{tenant.slug}/placements/{placement.id}"
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    acting = acting_user_id()  # told by the page they are on, not by email too
     for user in {u.id: u for u in users if u is not None and u.active}.values():
+        if user.id == acting:
+            continue
         notify(user_id=user.id, text=text, link=path, tenant_id=placement.tenant_id)
         if email:
             queue_mail(

@@ -115,7 +115,7 @@ def _record_request(placement: Placement, manager: User) -> None:
         )
     )
     record("placement.requested", obj=placement, actor=manager, tenant_id=placement.tenant_id,
-           summary=f"Placement {placement.id} requested")  # fmt: skip
+           summary=f"{placement} requested")  # fmt: skip
 
 
 def withdraw_placement(placement_id: int, *, manager: User, reason: str = "") -> Placement:
