@@ -85,3 +85,44 @@ def test_demo_and_bench_placements_past_clearance_have_their_checklist_done(app)
         ).all()
     assert placements
     assert all(p.cleared for p in placements), [p.id for p in placements if not p.cleared]
+
+
+def test_the_hosts_home_lists_bookings_waiting_for_their_confirmation(world, login_as):
+    from datetime import timedelta
+
+    from portal.sessions.models import Session, SessionKind, SessionStatus
+
+    with tenancy.system_scope():
+        for days, status in ((20, SessionStatus.PROPOSED), (30, SessionStatus.CONFIRMED)):
+            start = utcnow() + timedelta(days=days)
+            db.session.add(Session(
+                tenant_id=world.a.id, kind=SessionKind.JOINT_VISIT, title=f"Visit in {days}",
+                host_id=world["host_practitioner"].id, starts_at=start,
+                ends_at=start + timedelta(hours=1), location="Online", status=status,
+            ))  # fmt: skip
+        db.session.commit()
+
+    home = login_as(world["host_practitioner"]).get("/host/").text
+
+    assert "Waiting for you to confirm" in home
+    assert "1 booking of your time is waiting for you to confirm" in home
+    assert "Visit in 20" in home and "Visit in 30" not in home  # beyond the 7 days, confirmed
+
+
+def test_the_hosts_week_shows_their_time_away(world, login_as):
+    from datetime import timedelta
+
+    from portal.common.clock import today
+    from portal.sessions.models import AvailabilityException, ExceptionKind
+
+    monday = today() - timedelta(days=today().weekday())
+    with tenancy.system_scope():
+        db.session.add(AvailabilityException(
+            user_id=world["host_practitioner"].id, starts_on=monday + timedelta(days=1),
+            ends_on=monday + timedelta(days=2), kind=ExceptionKind.TRAINING, note="Court skills",
+        ))  # fmt: skip
+        db.session.commit()
+
+    week = login_as(world["host_practitioner"]).get("/host/week").text
+
+    assert week.count("Training: Court skills. Nobody can book you this day.") == 2

@@ -13,6 +13,7 @@ from portal.placements import service as placements
 
 bp = Blueprint("host", __name__, url_prefix="/host")
 WAITING_MOST = 5  # a home page names the first few; the requests page has them all
+CONFIRM_MOST = 5  # bookings of a host's time waiting for them to confirm, soonest first
 
 
 @bp.get("/")
@@ -26,8 +27,11 @@ def index():
     waiting, first_waiting = 0, []
     if current_user.role == Role.SERVICE_LEAD:
         waiting, first_waiting = placements.waiting_for_decision(current_user, WAITING_MOST)
+    to_confirm, first_to_confirm = sessions.awaiting_confirmation(current_user, CONFIRM_MOST)
     return render_template(
         "host/index.html",
+        to_confirm=to_confirm,
+        first_to_confirm=first_to_confirm,
         waiting=waiting,
         first_waiting=first_waiting,
         coming_up=sessions.hosted_by(current_user, now, now + timedelta(days=7)),

@@ -65,7 +65,13 @@ from portal.sessions.messages import (
     session_path,
     when,
 )
-from portal.sessions.views import attended_by, authority_sessions, hosted_by, upcoming_groups
+from portal.sessions.views import (
+    attended_by,
+    authority_sessions,
+    awaiting_confirmation,
+    hosted_by,
+    upcoming_groups,
+)
 from portal.sessions.visits import (
     LENGTHS,
     ONLINE,
@@ -84,7 +90,8 @@ __all__ = [
     "can_record_attendance", "cancel_session", "confirm_session", "create_group",
     "exceptions_for", "feed_for", "feed_owner", "fill_from_waiting_list", "find_slots",
     "get_session", "host_rules",
-    "hosted_by", "leave_seat", "london_date", "new_feed_token", "now", "occurrences",
+    "hosted_by", "awaiting_confirmation", "leave_seat", "london_date", "new_feed_token",
+    "now", "occurrences",
     "offices", "placement_periods", "record_attendance", "reflection_path", "remove_exception",
     "reschedule_session", "revoke_feed", "save_availability", "save_settings", "save_windows",
     "seat_counts",

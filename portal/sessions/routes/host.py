@@ -28,10 +28,13 @@ def week():
     by_day: dict[date, list[Session]] = {day: [] for day in days}
     for session in sessions:
         by_day.setdefault(service.london_date(session.starts_at), []).append(session)
+    away = [a for a in service.exceptions_for(current_user.id, from_day=monday)
+            if a.starts_on <= days[-1]]  # fmt: skip
     return render_template(
         "sessions/week.html",
         days=days,
         by_day=by_day,
+        away={day: [a for a in away if a.starts_on <= day <= a.ends_on] for day in days},
         holidays={day: bank_holiday(day) for day in days},
         monday=monday,
         previous=monday - timedelta(days=7),
