@@ -417,6 +417,14 @@ def test_weak_passwords_are_refused_with_a_reason(app, world, invitation, passwo
     assert client.get(invitation).status_code == 200
 
 
+def test_a_long_password_up_to_the_limit_is_judged_not_refused(app, world, invitation):
+    """zxcvbn refuses more than 72 characters (ValueError): a 100-character passphrase
+    is judged by its first 72 and accepted, not a crash."""
+    long = "lantern quietly orbit mustard " * 3 + "harbour violet kettle"
+    assert 72 < len(long) <= passwords.MAX_LENGTH
+    assert set_password(app.test_client(), invitation, password=long).status_code == 302
+
+
 def test_password_confirmation_must_match(app, world, invitation):
     response = set_password(app.test_client(), invitation, confirm=NEW_PASSWORD + "x")
     assert "Passwords do not match" in response.text

@@ -43,6 +43,9 @@ def needs_rehash(password_hash: str) -> bool:
     return hasher.check_needs_rehash(password_hash)
 
 
+STRENGTH_CHECKED = 72
+
+
 @cache
 def _common_passwords() -> frozenset[str]:
     return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
@@ -56,7 +59,9 @@ def password_problems(password: str, *, user_inputs: tuple[str, ...] = ()) -> li
         return [f"Password must be {MAX_LENGTH} characters or fewer"]
     if password.lower() in _common_passwords():
         return ["Password is too common. Try three or four random words together"]
-    result = zxcvbn(password, user_inputs=[u for u in user_inputs if u])
+    # zxcvbn judges at most its first 72 characters (it refuses more: its matching grows
+    # fast with length); past those, a password is as strong as its first 72.
+    result = zxcvbn(password[:STRENGTH_CHECKED], user_inputs=[u for u in user_inputs if u])
     if result["score"] < 3:
         warning = result["feedback"].get("warning") or "Password is too easy to guess"
         return [f"{warning.rstrip('.')}. Try three or four random words together"]
