@@ -1,7 +1,10 @@
-"""Forms for inviting and managing people, shared by the admin and partner pages."""
+"""Forms for inviting and managing people, and the pieces of page around them, shared by
+the admin and partner pages."""
 
 from __future__ import annotations
 
+from flask import flash, redirect, render_template
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -22,9 +25,11 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from portal.accounts import service
 from portal.accounts.forms import NoControlCharacters, strip_text
 from portal.accounts.models import ROLE_LABELS, Role, User
 from portal.common.forms import DayMonthYearField
+from portal.common.routes import apply_change
 
 
 class InviteParticipantForm(FlaskForm):
@@ -181,3 +186,24 @@ def details_hint(person: User, by: User) -> str:
             "addresses, and they are signed out everywhere."
         )
     return "Only the Centre for Social Work can change the address of someone who has signed in."
+
+
+def details_page(person: User, *, back_url: str, after):
+    """The "Change details" page the admin and partner pages share: the form, the change
+    (accounts' ``correct_details``), what it did; ``after(result)`` is where a saved
+    change goes (the result is the invitation a new address needed, or True)."""
+    form = PersonDetailsForm(obj=person)
+    form.email.description = details_hint(person, current_user)
+    if form.validate_on_submit():
+        result = apply_change(
+            lambda: service.correct_details(
+                person, name=form.name.data, email=form.email.data, by=current_user
+            ),
+            form=form,
+        )
+        if result:
+            invited = isinstance(result, service.Invitation)
+            flash(invitation_message(result) if invited else f"Saved {person.name}'s details",
+                  "success")  # fmt: skip
+            return redirect(after(result))
+    return render_template("person_details.html", form=form, person=person, back_url=back_url)

@@ -89,18 +89,7 @@ def resend_invitation(person: User, *, by: User) -> Invitation:
         )
     if not can_manage_person(by, person):
         raise RuleError("You cannot invite someone with that role")
-    _renew(person)
-    owner = audit_tenant(person)
-    record(
-        "user.invitation_resent",
-        obj=person,
-        tenant_id=owner,
-        actor=by,
-        summary=f"Sent {person.email} a new invitation",
-    )
-    link = link_to("auth.accept_invitation", make_link_token(person, INVITE))
-    tenant = db.session.get(Tenant, owner) if owner else None
-    send_invitation(person, tenant, link, owner, invited_by(by, person))
+    link = _send_again(person, by, f"Sent {person.email} a new invitation", invited_by(by, person))
     return Invitation(user=person, link=link, again=True)
 
 
@@ -129,36 +118,36 @@ def cancel_invitation(person: User, *, by: User) -> None:
 
 
 def reinvite_on_request(person: User) -> None:
-    """ "Forgot your password" from someone invited who never set one: a fresh invitation,
-    at most ``PASSWORD_RESETS_PER_HOUR`` an hour. A cancelled invitation stays cancelled."""
+    """Someone invited who never set a password used "Forgot your password": a fresh
+    invitation, at most ``PASSWORD_RESETS_PER_HOUR`` an hour. A cancelled invitation
+    stays cancelled."""
     if person.has_password or not person.active:
         return
     with acting_for(person):
-        owner = audit_tenant(person)
         limit = current_app.config["PASSWORD_RESETS_PER_HOUR"]
         if sent_lately(person.email, "invitation", within=timedelta(hours=1)) >= limit:
             return
-        _renew(person)
-        record(
-            "user.invitation_resent",
-            obj=person,
-            tenant_id=owner,
-            actor=person,
-            summary=f"Sent {person.email} a new invitation: they asked to reset a password",
-        )
-        link = link_to("auth.accept_invitation", make_link_token(person, INVITE))
-        tenant = db.session.get(Tenant, owner) if owner else None
-        intro = (
+        _send_again(
+            person,
+            person,
+            f"Sent {person.email} a new invitation: they asked to reset a password",
             "You asked to reset your password, but you have not set one yet. "
-            "Here is a new invitation."
+            "Here is a new invitation.",
         )
-        send_invitation(person, tenant, link, owner, intro)
 
 
-def _renew(person: User) -> None:
+def _send_again(person: User, actor: User, summary: str, intro: str) -> str:
+    """A fresh link for ``person`` (every earlier one stops working, a cancelled
+    invitation is open again), recorded and emailed; the link."""
     person.active = True
-    person.session_stamp = new_stamp()  # links sent before stop working
+    person.session_stamp = new_stamp()
     person.invited_at = utcnow()
+    owner = audit_tenant(person)
+    record("user.invitation_resent", obj=person, tenant_id=owner, actor=actor, summary=summary)
+    link = link_to("auth.accept_invitation", make_link_token(person, INVITE))
+    tenant = db.session.get(Tenant, owner) if owner else None
+    send_invitation(person, tenant, link, owner, intro)
+    return link
 
 
 def invited_by(inviter: User, person: User) -> str:

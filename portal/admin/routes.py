@@ -23,9 +23,8 @@ from portal.people_forms import (
     AssignmentsForm,
     AuditFilterForm,
     HostServiceForm,
-    PersonDetailsForm,
     RoleForm,
-    details_hint,
+    details_page,
     invitation_message,
 )
 from portal.tenants.models import Tenant
@@ -248,22 +247,8 @@ def user_details(user_id: int):
     person = get_or_404(User, user_id)
     if not service.can_manage_person(current_user, person):
         abort(403)
-    form = PersonDetailsForm(obj=person)
-    form.email.description = details_hint(person, current_user)
-    if form.validate_on_submit():
-        changed = apply_change(
-            lambda: service.correct_details(
-                person, name=form.name.data, email=form.email.data, by=current_user
-            ),
-            form=form,
-        )
-        if changed:
-            sent = isinstance(changed, service.Invitation)
-            saved = f"Saved {person.name}'s details"
-            flash(invitation_message(changed) if sent else saved, "success")
-            return redirect(url_for("admin.user", user_id=person.id))
     back_url = url_for("admin.user", user_id=person.id)
-    return render_template("person_details.html", form=form, person=person, back_url=back_url)
+    return details_page(person, back_url=back_url, after=lambda result: back_url)
 
 
 @bp.get("/audit")

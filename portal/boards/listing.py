@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from portal.accounts.models import User
@@ -10,6 +10,7 @@ from portal.audit.service import record
 from portal.boards.models import Board, Reflection
 from portal.boards.people import MODERATORS
 from portal.common.clock import today
+from portal.common.paging import first_few
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
 from portal.tenants.models import Cohort, Tenant
@@ -32,14 +33,13 @@ def boards_for(tenant: Tenant) -> list[Board]:
 def own_recent(user: User, tenant: Tenant, most: int = 3) -> tuple[int, list[Reflection]]:
     """How many reflections ``user`` has written on this authority's boards, and the
     latest few (drafts included: they are theirs), in one statement."""
-    rows = db.session.execute(
-        select(Reflection, func.count().over().label("total"))
+    mine = (
+        select(Reflection)
         .where(Reflection.author_id == user.id, Reflection.tenant_id == tenant.id)
         .options(defer(Reflection.body))
         .order_by(Reflection.updated_at.desc(), Reflection.id.desc())
-        .limit(most)
-    ).all()
-    return (rows[0].total if rows else 0), [row.Reflection for row in rows]
+    )
+    return first_few(mine, most)
 
 
 def board_for_reflecting(tenant: Tenant) -> Board | None:

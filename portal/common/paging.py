@@ -65,6 +65,8 @@ def sorted_window(statement, *, page: int, per_page: int) -> Window:
     rows = db.session.execute(statement.add_columns(total).limit(per_page + 1).offset(offset)).all()
     if rows:
         counted = rows[0].portal_total
+    elif page == 1:
+        counted = 0
     else:
         counted = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     return Window(
@@ -74,6 +76,13 @@ def sorted_window(statement, *, page: int, per_page: int) -> Window:
         total=counted,
         has_next=len(rows) > per_page,
     )
+
+
+def first_few(statement, most: int) -> tuple[int, list]:
+    """How many rows ``statement`` holds and its first ``most``, in one statement: what a
+    home page shows of a list ("3 requests waiting", and the soonest few)."""
+    found = sorted_window(statement, page=1, per_page=most)
+    return found.total, found.items
 
 
 def window(statement, *, page: int, per_page: int, counting=None) -> Window:

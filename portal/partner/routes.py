@@ -29,8 +29,7 @@ from portal.people_forms import (
     ActiveForm,
     ImportParticipantsForm,
     InviteParticipantForm,
-    PersonDetailsForm,
-    details_hint,
+    details_page,
     invitation_message,
 )
 from portal.placements.service import placement_summary
@@ -118,7 +117,6 @@ def person(tenant_slug: str, user_id: int):
         "partner/person.html",
         person=person,
         form=form,
-        invitation_form=ActiveForm(),
         state=service.account_state(person),
         can_manage=service.can_manage_person(current_user, person),
     )
@@ -157,25 +155,18 @@ def cancel_invitation(tenant_slug: str, user_id: int):
 @roles_required(Role.PARTNER_MANAGER)
 def person_details(tenant_slug: str, user_id: int):
     person = _managed_person(user_id)
-    form = PersonDetailsForm(obj=person)
-    form.email.description = details_hint(person, current_user)
-    if form.validate_on_submit():
-        result = apply_change(
-            lambda: service.correct_details(
-                person, name=form.name.data, email=form.email.data, by=current_user
-            ),
-            form=form,
-        )
-        if result:
-            if isinstance(result, service.Invitation):
-                flash(invitation_message(result), "success")
-                if result.sent and result.user.id != person.id:
-                    return redirect(url_for("partner.person", user_id=result.user.id))
-                return redirect(url_for("partner.people"))
-            flash(f"Saved {person.name}'s details", "success")
-            return redirect(url_for("partner.person", user_id=person.id))
     back_url = url_for("partner.person", user_id=person.id)
-    return render_template("person_details.html", form=form, person=person, back_url=back_url)
+
+    def after(result) -> str:
+        """A new address was invited afresh: their page (or, answered as inviting is, the
+        list); anything else, this person's page."""
+        if not isinstance(result, service.Invitation) or result.user.id == person.id:
+            return back_url
+        if result.sent:
+            return url_for("partner.person", user_id=result.user.id)
+        return url_for("partner.people")
+
+    return details_page(person, back_url=back_url, after=after)
 
 
 @bp.post("/people/<int:user_id>/active")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from portal.accounts.models import Role, User
-from portal.common.paging import Window, window
+from portal.common.paging import Window, first_few, window
 from portal.extensions import db
 from portal.placements.models import OPEN, Placement, PlacementStatus
 from portal.tenants.models import Tenant
@@ -130,18 +130,11 @@ def lead_requests(user: User) -> LeadRequests:
 def waiting_for_decision(user: User, most: int) -> tuple[int, list[Placement]]:
     """Requests waiting for the lead's decision (any service's, for an admin), across the
     authorities in scope: how many, and the first few by start date, in one statement."""
-    query = select(Placement, func.count().over().label("total")).where(
-        Placement.status == S.REQUESTED
-    )
+    query = select(Placement).where(Placement.status == S.REQUESTED)
     if user.role != Role.CENTRE_ADMIN:
         query = query.where(Placement.service_id == (user.host_service_id or 0))
-    rows = db.session.execute(
-        _with_people(query)
-        .options(joinedload(Placement.tenant))
-        .order_by(Placement.starts_on, Placement.id)
-        .limit(most)
-    ).all()
-    return (rows[0].total if rows else 0), [row.Placement for row in rows]
+    ordered = _with_people(query).options(joinedload(Placement.tenant))
+    return first_few(ordered.order_by(Placement.starts_on, Placement.id), most)
 
 
 @dataclass

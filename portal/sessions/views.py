@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import User
 from portal.common.clock import utcnow
+from portal.common.paging import first_few
 from portal.extensions import db
 from portal.sessions.models import BUSY, Place, PlaceStatus, Session, SessionStatus
 from portal.tenants.models import Tenant
@@ -37,17 +38,12 @@ def hosted_by(user: User, first: datetime, last: datetime) -> list[Session]:
 def awaiting_confirmation(user: User, most: int) -> tuple[int, list[Session]]:
     """Bookings of the user's time they have not confirmed yet, whenever they are: how
     many, and the soonest few, in one statement."""
-    rows = db.session.execute(
-        _loaded(select(Session, func.count().over().label("total")))
-        .where(
-            Session.host_id == user.id,
-            Session.status == SessionStatus.PROPOSED,
-            Session.starts_at > utcnow(),
-        )
-        .order_by(Session.starts_at)
-        .limit(most)
-    ).all()
-    return (rows[0].total if rows else 0), [row.Session for row in rows]
+    coming = _loaded(select(Session)).where(
+        Session.host_id == user.id,
+        Session.status == SessionStatus.PROPOSED,
+        Session.starts_at > utcnow(),
+    )
+    return first_few(coming.order_by(Session.starts_at, Session.id), most)
 
 
 def attended_by(
