@@ -17,11 +17,13 @@ from functools import wraps
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_url
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import ValidationError
 
 from portal import tenancy
-from portal.accounts import sign_in_sessions
+from portal.accounts import kept_forms, sign_in_sessions
 from portal.accounts.lookup import scope_ids, tenant_ids_for
 from portal.accounts.models import Role, User
 from portal.extensions import db, login_manager
@@ -37,6 +39,7 @@ def init_app(app: Flask) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(check_session)
     app.before_request(set_request_scope)
+    app.before_request(refill_after_sign_in)
     app.teardown_request(tenancy.end_request)
 
 
@@ -49,7 +52,7 @@ def _is_poll() -> bool:
 def load_user(user_id: str) -> User | None:
     """The person whose server-side session this browser holds, if it is still open;
     their scope (and the authority a tenant page names) come in the same statement."""
-    user, ended, row = sign_in_sessions.resume(
+    user, ended, row, ended_for = sign_in_sessions.resume(
         session.get("sid"),
         idle=current_app.config["IDLE_TIMEOUT"],
         lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"],
@@ -57,8 +60,10 @@ def load_user(user_id: str) -> User | None:
         with_row=_with_scope,
     )
     g.session_ended = ended
+    g.ended_for = ended_for
     if user is None or user_id.split(":", 1)[0] != str(user.id):
         return None
+    g.sign_in_session = row.SignInSession
     g.person_scope = tenancy.parse_ids(row.scope_ids)
     g.named_tenant = row.Tenant if _tenant_slug() is not None else None
     return user
@@ -80,9 +85,13 @@ def _with_scope(statement):
     return statement
 
 
+KEPT = "kept"  # signed out idle, and what the form sent was kept
+
 ENDED_MESSAGES = {
     sign_in_sessions.IDLE: "You were signed out after {minutes} minutes without activity. "
     "Sign in again to carry on.",
+    KEPT: "You were signed out after {minutes} minutes without activity. What you typed "
+    "has been kept: sign in again to carry on where you left off.",
     sign_in_sessions.EXPIRED: "You were signed out because you signed in more than "
     "{hours} ago. Sign in again to carry on.",
 }
@@ -98,6 +107,11 @@ def check_session():
         db.session.commit()  # the session closed, or its idle clock moved (once a minute)
     if authenticated:
         return None
+    next_page = request.full_path.rstrip("?")
+    if ended == sign_in_sessions.IDLE and _kept_what_was_sent():
+        ended, next_page = KEPT, page_sent_from()
+    elif ended == sign_in_sessions.IDLE and kept_forms.waiting(g.ended_for, next_page):
+        ended = KEPT  # the page's own warning handed its form over just before
     session.clear()
     if _is_poll():
         return _stop_polling()
@@ -109,8 +123,55 @@ def check_session():
             ),
             "info",
         )
-        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return _to_sign_in(url_for("auth.sign_in", next=next_page))
     return None
+
+
+def _to_sign_in(url: str):
+    """To the sign-in page: the whole page, even from an htmx update (an autosave)."""
+    if request.headers.get("HX-Request") == "true":
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url)
+
+
+def _kept_what_was_sent() -> bool:
+    """A form sent after the idle timeout (its token still good) is kept, not lost."""
+    if request.method != "POST" or g.get("ended_for") is None:
+        return False
+    if current_app.config.get("WTF_CSRF_ENABLED", True):  # only what the person's own page sent
+        try:
+            validate_csrf(request.form.get("csrf_token") or request.headers.get("X-CSRFToken"))
+        except ValidationError:
+            return False
+    if not kept_forms.keep(g.ended_for, page_sent_from(), request.form.items(multi=True)):
+        return False
+    db.session.commit()
+    return True
+
+
+def page_sent_from() -> str:
+    return kept_forms.page_of(request.referrer, request.host, request.full_path.rstrip("?"))
+
+
+def refill_after_sign_in() -> None:
+    """The first page after signing in again gets back what the timeout kept from it."""
+    path = session.get("refill")
+    if path is None or request.method != "GET" or not current_user.is_authenticated:
+        return
+    if request.headers.get("HX-Request") == "true":
+        return
+    del session["refill"]
+    if path == request.full_path.rstrip("?"):
+        g.refill = kept_forms.take(current_user.id, path)
+        db.session.commit()
+
+
+def session_seconds_left() -> int | None:
+    """Seconds before this request's session idles out, for the page's warning."""
+    row = g.get("sign_in_session")
+    if row is None:
+        return None
+    return sign_in_sessions.seconds_left(row.last_seen_at, current_app.config["IDLE_TIMEOUT"])
 
 
 def _hours(lifetime) -> str:

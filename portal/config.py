@@ -70,6 +70,8 @@ def _sign_in(env: dict[str, str], production: bool) -> dict:
         "INVITATION_MAX_AGE": timedelta(days=7),
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=1),
         "IDLE_TIMEOUT": timedelta(minutes=int(env.get("IDLE_TIMEOUT_MINUTES", "30"))),
+        # How long before the idle timeout the page warns, with "Stay signed in".
+        "IDLE_WARNING": timedelta(minutes=2),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "SESSION_COOKIE_NAME": "portal_session",
         "SESSION_COOKIE_HTTPONLY": True,

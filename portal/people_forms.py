@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -28,11 +27,11 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 from portal.accounts import service
 from portal.accounts.forms import NoControlCharacters, strip_text
 from portal.accounts.models import ROLE_LABELS, Role, User
-from portal.common.forms import DayMonthYearField
+from portal.common.forms import DayMonthYearField, PortalForm
 from portal.common.routes import apply_change
 
 
-class InviteParticipantForm(FlaskForm):
+class InviteParticipantForm(PortalForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -104,7 +103,7 @@ class AdminInviteForm(InviteParticipantForm):
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     role = RadioField(
         "Role",
         widget=GovRadioInput(),
@@ -114,7 +113,7 @@ class RoleForm(FlaskForm):
     submit = SubmitField("Change role", widget=GovSubmitInput())
 
 
-class AssignmentsForm(FlaskForm):
+class AssignmentsForm(PortalForm):
     works_with = SelectMultipleField(
         "Partner authorities they work with",
         widget=GovCheckboxesInput(),
@@ -125,16 +124,16 @@ class AssignmentsForm(FlaskForm):
     submit = SubmitField("Save authorities", widget=GovSubmitInput())
 
 
-class HostServiceForm(FlaskForm):
+class HostServiceForm(PortalForm):
     host_service = SelectField("Service", widget=GovSelect(), choices=[], validators=[Optional()])
     submit = SubmitField("Save service", widget=GovSubmitInput())
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(PortalForm):
     submit = SubmitField("Deactivate", widget=GovSubmitInput())
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET search form
 
@@ -151,7 +150,7 @@ class AuditFilterForm(FlaskForm):
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
 
-class ImportParticipantsForm(FlaskForm):
+class ImportParticipantsForm(PortalForm):
     file = FileField(
         "Upload a CSV file",
         widget=GovFileInput(),

@@ -5,12 +5,15 @@ The helpers every feature's routes use (apply_change, htmx_swap, form_error) liv
 
 from __future__ import annotations
 
-from flask import Flask, g, url_for
+from datetime import timedelta
+
+from flask import Flask, current_app, g, url_for
 from flask_login import current_user
 
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.accounts.pending import AccountState, account_state, invitation_expires_at
-from portal.common.clock import london, london_time
+from portal.auth import session_seconds_left
+from portal.common.clock import london, london_time, utcnow
 from portal.common.text import plural
 from portal.security import csp_nonce
 
@@ -110,6 +113,21 @@ def unread_notifications() -> int:
     return unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
+def idle_timeout() -> dict | None:
+    """When this page's session idles out, for the warning and the form notices."""
+    left = session_seconds_left()
+    if left is None:
+        return None
+    config = current_app.config
+    return {
+        "left": left,
+        "warn": int(config["IDLE_WARNING"].total_seconds()),
+        "idle": int(config["IDLE_TIMEOUT"].total_seconds()),
+        "minutes": int(config["IDLE_TIMEOUT"].total_seconds()) // 60,
+        "ends_at": utcnow() + timedelta(seconds=left),
+    }
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(london_time, "london_time")
@@ -118,6 +136,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(account_state, "account_state")
     app.add_template_global(invitation_expires_at, "invitation_expires_at")
     app.add_template_global(AccountState, "AccountState")
+    app.add_template_global(idle_timeout, "idle_timeout")  # macros see it too
 
     @app.context_processor
     def portal_context():

@@ -51,6 +51,9 @@ EVERYONE = set(ROLE_KEYS)
 # endpoint -> which of tenant a's users (and host staff working with a) may use it
 ALLOWED = {
     "auth.change_password": EVERYONE,
+    "auth.time_left": EVERYONE,
+    "auth.stay_signed_in": EVERYONE,
+    "auth.keep_typed": EVERYONE,
     "partner.index": EVERYONE,
     "partner.people": {MANAGER, *HOSTS, ADMIN},
     "partner.person": {MANAGER, *HOSTS, ADMIN},

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, HiddenField, PasswordField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from portal.accounts.passwords import MAX_LENGTH
 from portal.accounts.service import has_control_characters
+from portal.common.forms import PortalForm
 
 
 def strip_text(value):
@@ -28,7 +28,7 @@ class NoControlCharacters:
             raise ValidationError(self.message)
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -75,12 +75,12 @@ def _new_password_fields(label: str = "Create a password"):
     return password, confirm
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     password, confirm = _new_password_fields()
     submit = SubmitField("Save password and sign in", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -91,7 +91,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),

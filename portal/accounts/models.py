@@ -132,3 +132,20 @@ class SignInSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()
+
+
+class KeptForm(db.Model):
+    """What someone had typed into a form when the idle timeout signed them out: kept
+    against their account and the page the form was on, put back into that form the
+    first time they open the page after signing in again, and deleted then (or after
+    ``portal.accounts.kept_forms.KEEP_FOR``). Identity data, like the sessions: no
+    row-level security; only its owner's sign-in ever reads it."""
+
+    __tablename__ = "kept_forms"
+    __table_args__ = (UniqueConstraint("user_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(500))
+    fields: Mapped[list] = mapped_column(db.JSON)  # [[name, value], ...] in the form's order
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -14,14 +15,15 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import service, sign_in_sessions, throttle
+from portal.accounts import kept_forms, service, sign_in_sessions, throttle
 from portal.accounts.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     SetPasswordForm,
     SignInForm,
 )
-from portal.common.routes import form_error
+from portal.auth import page_sent_from, session_seconds_left
+from portal.common.routes import form_error, polled
 from portal.errors import RuleError
 from portal.extensions import db, limiter
 from portal.security import safe_next
@@ -62,6 +64,8 @@ def sign_in():
             target = safe_next(form.next.data, home_url_for(user))
             db.session.commit()
             _start_session(user)
+            if form.next.data:  # that page may get back what the idle timeout kept
+                session["refill"] = target
             response = redirect(target)
             throttle.remember_device(response, user.email)
             return response
@@ -78,6 +82,35 @@ def sign_out():
     session.clear()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/session/time-left")
+@login_required
+@polled
+def time_left():
+    """How long this session has before it idles out: the page asks before it warns.
+    Asking does not count as activity (a page open on its own must still time out)."""
+    return {"left": session_seconds_left()}
+
+
+@bp.post("/session/stay")
+@login_required
+def stay_signed_in():
+    """ "Stay signed in" in the page's warning: the idle clock starts again."""
+    sign_in_sessions.stay(g.sign_in_session)
+    db.session.commit()
+    return {"left": session_seconds_left()}
+
+
+@bp.post("/session/keep")
+@login_required
+@polled
+def keep_typed():
+    """The warning went unanswered: the page hands over what was typed in it, to come
+    back in its form after signing in again (portal/accounts/kept_forms.py)."""
+    kept = kept_forms.keep(current_user.id, page_sent_from(), request.form.items(multi=True))
+    db.session.commit()
+    return {"kept": kept}
 
 
 def _link_error(error: service.LinkError, title: str):

@@ -54,6 +54,7 @@ class Resumed(NamedTuple):
     user: User | None
     ended: str | None  # IDLE or EXPIRED when the session has just run out
     row: Row | None  # what was loaded with it (``with_row``), for a live session
+    ended_for: int | None = None  # whose session it was, when it has just run out
 
 
 def resume(
@@ -66,8 +67,8 @@ def resume(
 ) -> Resumed:
     """The person whose open session ``token`` is, and why it ended if it just did.
 
-    ``(user, None, row)`` for a live session; ``(None, IDLE or EXPIRED, None)`` when it
-    has just run out (and is now closed); ``(None, None, None)`` for anything else.
+    ``(user, None, row)`` for a live session; ``(None, IDLE or EXPIRED, None, user_id)``
+    when it has just run out (and is now closed); ``(None, None, None)`` for anything else.
     ``activity=False`` (a background poll) leaves the idle clock where it was.
     ``with_row`` adds to the statement that finds the session (columns, outer joins),
     so what every request needs with the person comes in the same round trip.
@@ -90,10 +91,20 @@ def resume(
     ):
         if ran_out:
             _close(SignInSession.id == row.id, reason)
-            return Resumed(None, reason, None)
+            return Resumed(None, reason, None, row.user_id)
     if activity and now - as_utc(row.last_seen_at) >= TOUCH_EVERY:
         row.last_seen_at = now
     return Resumed(found.User, None, found)
+
+
+def seconds_left(last_seen_at, idle: timedelta) -> int:
+    """How long a session last active at ``last_seen_at`` has before it idles out."""
+    return max(0, int((as_utc(last_seen_at) + idle - utcnow()).total_seconds()))
+
+
+def stay(row: SignInSession) -> None:
+    """The person said "Stay signed in": their idle clock starts again now."""
+    row.last_seen_at = utcnow()
 
 
 def end(token: str | None, reason: str = SIGNED_OUT) -> None:

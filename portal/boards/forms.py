@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -18,10 +17,10 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.boards.models import Visibility
 from portal.boards.search import ORDERS
-from portal.common.forms import Needed, reason_form
+from portal.common.forms import Needed, PortalForm, reason_form
 
 
-class ReflectionForm(FlaskForm):
+class ReflectionForm(PortalForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -60,7 +59,7 @@ class ReflectionForm(FlaskForm):
     share = SubmitField("Check and share", widget=GovSubmitInput())
 
 
-class ConfirmShareForm(FlaskForm):
+class ConfirmShareForm(PortalForm):
     # Whether it must be ticked is the service's rule (``writing.share``), not the form's.
     confirmed = BooleanField(
         "I have checked these details and none of them could identify a child or family",
@@ -69,7 +68,7 @@ class ConfirmShareForm(FlaskForm):
     submit = SubmitField("Share", widget=GovSubmitInput())
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     body = TextAreaField(
         "Add a comment",
         widget=GovTextArea(),
@@ -103,7 +102,7 @@ def _listed(label: str, invalid: str) -> SelectField:
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     """Searching a board (GET, so no CSRF). Every value is checked before it is used:
     a bad one is an error on the page, never a failed query."""
 
@@ -155,7 +154,7 @@ class SearchForm(FlaskForm):
         return int(value) if value else None
 
 
-class BoardForm(FlaskForm):
+class BoardForm(PortalForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -179,6 +178,6 @@ class BoardForm(FlaskForm):
     submit = SubmitField("Create board", widget=GovSubmitInput())
 
 
-class DigestForm(FlaskForm):
+class DigestForm(PortalForm):
     weekly = BooleanField("Send me the weekly digest of new reflections", widget=GovCheckboxInput())
     submit = SubmitField("Save", widget=GovSubmitInput())

@@ -3,12 +3,44 @@ action button."""
 
 from __future__ import annotations
 
+from flask import flash, g, request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput, GovTextArea
 from wtforms import DateField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from portal.common.inputs import FIRST_YEAR, LAST_YEAR, in_range
+
+
+class PortalForm(FlaskForm):
+    """Every form in the portal. When the idle timeout signed someone out as they typed,
+    the page they come back to after signing in opens with their words put back
+    (portal/accounts/kept_forms.py puts them in ``g.refill``): the first form on it
+    that has those fields takes them, once, and says so."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            kept = g.get("refill")
+            if (
+                formdata is _Auto
+                and kept is not None
+                and request.method == "GET"
+                and _takes(form, kept)
+            ):
+                del g.refill
+                flash(
+                    "What you typed before you were signed out is back in the form. "
+                    "Check it, then save.",
+                    "info",
+                )
+                return kept
+            return super().wrap_formdata(form, formdata)
+
+
+def _takes(form, kept) -> bool:
+    names = {field.name for field in form}
+    return any(name in names for name in kept if name != "csrf_token")
 
 
 class DayMonthYearField(DateField):
@@ -66,7 +98,7 @@ def date_field(label: str, *, message: str | None = None, **kwargs) -> DayMonthY
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that changes state (approve, accept, start …): CSRF and nothing else."""
 
 
@@ -76,7 +108,7 @@ def reason_form(
     """A form with one required reason (at most 500 characters) and a submit button:
     declining, cancelling, hiding. Each use names its button and hint."""
 
-    class ReasonForm(FlaskForm):
+    class ReasonForm(PortalForm):
         reason = TextAreaField(
             "Reason",
             widget=GovTextArea(),

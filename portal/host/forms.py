@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
@@ -12,11 +11,11 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.common.forms import Needed
+from portal.common.forms import Needed, PortalForm
 from portal.host.models import Borough
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(PortalForm):
     name = StringField(
         "Service name", widget=GovTextInput(),
         validators=[InputRequired(message="Enter the service's name"), Length(max=120)],

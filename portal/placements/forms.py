@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -13,10 +12,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.common.forms import Needed, date_field, reason_form
+from portal.common.forms import Needed, PortalForm, date_field, reason_form
 
 
-class RequestPlacementForm(FlaskForm):
+class RequestPlacementForm(PortalForm):
     participant = SelectField(
         "Participant", widget=GovSelect(), choices=[],
         validators=[Needed(message="Select a participant")],
@@ -46,7 +45,7 @@ class RequestPlacementForm(FlaskForm):
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
 
-class ProposeDatesForm(FlaskForm):
+class ProposeDatesForm(PortalForm):
     starts_on = date_field("First day")
     ends_on = date_field("Last day")
     note = StringField(
@@ -61,7 +60,7 @@ DeclineForm = reason_form("Decline request", message="Enter a reason for declini
 CancelForm = reason_form("Cancel placement", message="Enter a reason for cancelling")
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(PortalForm):
     text = TextAreaField(
         "Your evaluation",
         widget=GovCharacterCount(),
@@ -73,7 +72,7 @@ class EvaluationForm(FlaskForm):
     submit = SubmitField("Send evaluation", widget=GovSubmitInput())
 
 
-class ServiceFilterForm(FlaskForm):
+class ServiceFilterForm(PortalForm):
     class Meta:
         csrf = False
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxInput,
@@ -27,7 +26,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.models import Role
 from portal.common.clock import LONDON, as_utc
-from portal.common.forms import DayMonthYearField, Needed, reason_form
+from portal.common.forms import DayMonthYearField, Needed, PortalForm, reason_form
 from portal.sessions.models import GROUP_KINDS, ONE_TO_ONE_KINDS, ExceptionKind, SessionKind
 from portal.sessions.service import LENGTHS
 
@@ -68,7 +67,7 @@ class TimeSelect(SelectField):
         return parse_time(self.data)
 
 
-class FindTimeForm(FlaskForm):
+class FindTimeForm(PortalForm):
     """Read from the query string: who, what and how long (a GET form, no CSRF)."""
 
     class Meta:
@@ -142,7 +141,7 @@ def offer_participants(field, user, participants) -> None:
         field.choices = [("", "Select a participant")] + [(str(p.id), p.name) for p in participants]
 
 
-class BookForm(FlaskForm):
+class BookForm(PortalForm):
     location = SelectField(
         "Where",
         widget=GovSelect(),
@@ -162,7 +161,7 @@ class BookForm(FlaskForm):
 ReasonForm = reason_form("Cancel the session", description="Everyone booked will see this.")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PortalForm):
     reason = TextAreaField(
         "Reason (optional)",
         widget=GovTextArea(),
@@ -171,7 +170,7 @@ class MoveForm(FlaskForm):
     submit = SubmitField("Move the session", widget=GovSubmitInput())
 
 
-class GroupTimeForm(FlaskForm):
+class GroupTimeForm(PortalForm):
     """A date and London times for a group session (the residential may end days later)."""
 
     starts_on = DayMonthYearField(
@@ -285,7 +284,7 @@ class GroupForm(GroupTimeForm):
     submit = SubmitField("Create", widget=GovSubmitInput())
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     buffer_before = SelectField(
         "Time before a visit",
         widget=GovSelect(),
@@ -355,7 +354,7 @@ class SettingsForm(FlaskForm):
         return windows
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(PortalForm):
     starts_on = DayMonthYearField(
         "First day away",
         description="For example, 27 3 2027",
@@ -379,7 +378,7 @@ class ExceptionForm(FlaskForm):
     add = SubmitField("Add", widget=GovSubmitInput())  # not "submit": one page, two forms
 
 
-class SeatForm(FlaskForm):
+class SeatForm(PortalForm):
     """Book or give up a seat; a manager says for whom."""
 
     participant = SelectField(
