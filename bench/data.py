@@ -175,7 +175,8 @@ def _placements(tenants, participants, services, demo, rng) -> int:
                     tenant_id=tenant.id, participant_id=person, service_id=rng.choice(services).id,
                     requested_by_id=manager.id if manager else None, status=status,
                     starts_on=starts, ends_on=starts + timedelta(days=rng.choice((30, 60, 90))),
-                    days_per_week=rng.randint(1, 3), learning_goals=_sentence(rng, 25),
+                    weekdays=rng.choice((0b00011, 0b01100, 0b10101, 0b11111)),
+                    learning_goals=_sentence(rng, 25),
                 ))  # fmt: skip
     _bulk(Placement, rows)
     return len(rows)

@@ -156,7 +156,7 @@ def _seed_placements(people: dict, today) -> None:
         db.session.add(Placement(
             tenant_id=tenant_id, participant_id=person.id, service_id=front_door.id,
             status=PlacementStatus.CLEARED, starts_on=today, ends_on=today + timedelta(days=90),
-            days_per_week=2, learning_goals="See how the front door weighs up referrals, and join strategy discussions.",
+            weekdays=0b00011, learning_goals="See how the front door weighs up referrals, and join strategy discussions.",
             requested_by_id=people[manager].id,
             # Cleared means its checklist is done: each item confirmed by the manager.
             **checklist_done(people[manager].id, utcnow()),

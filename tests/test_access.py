@@ -267,7 +267,7 @@ def ids(world, db):
         placement = Placement(
             tenant_id=world.a.id, participant_id=world[PARTICIPANT].id,
             service_id=world.service.id, starts_on=today() + timedelta(days=3),
-            ends_on=today() + timedelta(days=9), days_per_week=2, learning_goals="Goals",
+            ends_on=today() + timedelta(days=9), weekdays=0b11111, learning_goals="Goals",
         )  # fmt: skip
         db.session.add(placement)
         start = utcnow() + timedelta(days=5)

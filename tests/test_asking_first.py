@@ -125,12 +125,12 @@ def test_withdrawing_a_placement_cancels_the_joint_visits_it_allowed(world):
 
 
 def test_visits_another_placement_still_covers_are_kept(world):
-    first = active(world, start=1, end=5)
+    first = active(world, start=1, end=4)
     with tenancy.system_scope():
         second = Placement(
             tenant_id=world.a.id, participant_id=world["participant_a"].id,
             service_id=world.service.id, starts_on=service.today() + timedelta(days=8),
-            ends_on=service.today() + timedelta(days=20), days_per_week=2,
+            ends_on=service.today() + timedelta(days=20), weekdays=0b11111,
             learning_goals="More", status=S.CLEARED,
         )  # fmt: skip
         db.session.add(second)

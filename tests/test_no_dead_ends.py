@@ -27,7 +27,7 @@ def test_a_request_to_a_service_with_no_lead_reaches_the_centres_admins(world, l
     unled = HostServiceFactory(name="Leaving Care")
     db.session.commit()
     manager = login_as(world["partner_manager_a"])
-    start, end = days(10), days(40)
+    start, end = days(10), days(39)
 
     response = manager.post(
         "/northbrook/placements/new",
@@ -36,7 +36,7 @@ def test_a_request_to_a_service_with_no_lead_reaches_the_centres_admins(world, l
             "service": str(unled.id),
             "starts_on": [start.day, start.month, start.year],
             "ends_on": [end.day, end.month, end.year],
-            "days_per_week": "2",
+            "weekdays": ["0", "1", "2", "3", "4"],
             "learning_goals": "Pathway planning",
         },  # fmt: skip
         follow_redirects=True,

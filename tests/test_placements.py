@@ -48,7 +48,7 @@ def request(world, person=None, *, tenant_key="a", start=1, end=30, **overrides)
         service_id=world.service.id,
         starts_on=days(start),
         ends_on=days(end),
-        days_per_week=2,
+        weekdays=range(5),
         learning_goals="Assessment practice in a busy front door",
     )
     values.update(overrides)
@@ -118,7 +118,7 @@ def test_a_placement_goes_from_request_to_evaluation(world):
 
 def test_the_lead_proposes_other_dates_and_the_manager_accepts(world):
     pid = request(world)
-    act(world, service.propose_dates, pid, lead=world["service_lead"], starts_on=days(40),
+    act(world, service.propose_dates, pid, lead=world["service_lead"], starts_on=days(39),
         ends_on=days(60), note="We are busy in the first month")  # fmt: skip
     assert status(pid) == S.PROPOSED
     assert act(world, service.accept_proposal, pid, manager=world["partner_manager_a"]) == (
@@ -126,12 +126,12 @@ def test_the_lead_proposes_other_dates_and_the_manager_accepts(world):
     )
     with tenancy.system_scope():
         placement = _db.session.get(Placement, pid)
-        assert (placement.starts_on, placement.ends_on) == (days(40), days(60))
+        assert (placement.starts_on, placement.ends_on) == (days(39), days(60))
 
 
 def test_the_manager_can_turn_down_proposed_dates(world):
     pid = request(world)
-    act(world, service.propose_dates, pid, lead=world["service_lead"], starts_on=days(40),
+    act(world, service.propose_dates, pid, lead=world["service_lead"], starts_on=days(39),
         ends_on=days(60))  # fmt: skip
     assert act(world, service.reject_proposal, pid, manager=world["partner_manager_a"]) == (
         S.WITHDRAWN
@@ -201,7 +201,7 @@ def test_impossible_transitions_are_refused_with_a_clear_message(world, setup, a
 
 
 def test_a_placement_cannot_start_before_its_first_day(world):
-    pid = request(world, start=5, end=10)
+    pid = request(world, start=4, end=10)
     _step(world, pid, "approve")
     clear(world, pid)
     with pytest.raises(RuleError, match="starts on"):
@@ -226,7 +226,8 @@ def test_requests_are_checked(world):
         ({"starts_on": days(-1)}, "today or in the future"),
         ({"ends_on": days(0)}, "same as or after"),
         ({"ends_on": days(300)}, "at most 6 months"),
-        ({"days_per_week": 6}, "from 1 to 5"),
+        ({"weekdays": [5]}, "Select days from Monday to Friday"),
+        ({"weekdays": []}, "Select the days of the week"),
         ({"learning_goals": "  "}, "what the participant wants to learn"),
         ({"participant_id": 0}, "participant from your authority"),
     ]
@@ -241,8 +242,8 @@ def test_requests_are_checked(world):
 def test_a_participant_never_has_two_overlapping_placements(world):
     request(world, start=1, end=30)
     with pytest.raises(RuleError, match="already has a placement"):
-        request(world, start=20, end=40)
-    request(world, start=31, end=40)  # the next day is fine
+        request(world, start=18, end=39)
+    request(world, start=31, end=39)  # the next day is fine
 
 
 def test_capacity_is_shared_by_every_authority_and_never_exceeded(world):
@@ -251,7 +252,7 @@ def test_capacity_is_shared_by_every_authority_and_never_exceeded(world):
     with tenancy.system_scope():
         _db.session.add(Membership(user_id=lead.id, tenant_id=world.b.id))
         _db.session.commit()
-    first = request(world, start=1, end=20)
+    first = request(world, start=1, end=18)
     other = request(world, tenant_key="b", start=10, end=30)
     third = request(world, participant(world), start=15, end=16)
     act(world, service.approve_placement, first, lead=lead)
@@ -330,7 +331,7 @@ def test_many_leads_approving_the_last_place_at_once_exactly_one_wins(app, world
     lead = world["service_lead"]
     taken = request(world, start=1, end=10)
     act(world, service.approve_placement, taken, lead=lead)  # one of two places gone
-    contenders = [request(world, participant(world), start=5, end=6) for _ in range(8)]
+    contenders = [request(world, participant(world), start=3, end=4) for _ in range(8)]
     barrier = threading.Barrier(len(contenders))
     outcomes: list[str] = []
 
@@ -366,7 +367,7 @@ def test_many_leads_approving_the_last_place_at_once_exactly_one_wins(app, world
 def test_an_admin_manages_services_but_cannot_cut_capacity_below_agreed_places(world, login_as):
     lead = world["service_lead"]
     admin = login_as(world["centre_admin"])
-    first = request(world, start=1, end=5)
+    first = request(world, start=1, end=4)
     second = request(world, participant(world), start=3, end=8)
     for pid in (first, second):
         act(world, service.approve_placement, pid, lead=lead)
@@ -429,7 +430,7 @@ def test_places_taken_count_every_authority_without_loading_their_placements(wor
     with tenancy.system_scope():
         _db.session.add(Membership(user_id=lead.id, tenant_id=world.b.id))
         _db.session.commit()
-    ours = request(world, start=1, end=5)
+    ours = request(world, start=1, end=4)
     theirs = request(world, tenant_key="b", start=3, end=8)
     act(world, service.approve_placement, ours, lead=lead)
     act(world, service.approve_placement, theirs, lead=lead, tenant_key="b")
@@ -439,7 +440,8 @@ def test_places_taken_count_every_authority_without_loading_their_placements(wor
     with tenancy.scoped({world.a.id}):
         taken = service.daily_places_taken(world.service.id, days(1), days(9))
         loaded = [o for o in _db.session.identity_map.values() if isinstance(o, Placement)]
-    assert [taken[days(n)] for n in range(1, 10)] == [1, 1, 2, 2, 2, 1, 1, 1, 0]
+    # Tuesday 12 to Wednesday 20 January: the weekend holds no place
+    assert [taken[days(n)] for n in range(1, 10)] == [1, 1, 2, 2, 0, 0, 1, 1, 0]
     assert loaded == []  # dates only: no placement of either authority was loaded
     with tenancy.scoped({world.a.id}):
         assert service.daily_places_taken(world.service.id, days(3), days(3), excluding=ours) == {
@@ -488,7 +490,7 @@ def test_a_long_list_shows_each_states_first_and_pages_through_the_rest(world, l
                 Placement(
                     tenant_id=world.a.id, participant_id=person.id, service_id=world.service.id,
                     requested_by_id=world["partner_manager_a"].id, starts_on=start,
-                    ends_on=start + timedelta(days=5), days_per_week=2, learning_goals="Goals",
+                    ends_on=start + timedelta(days=5), weekdays=0b11111, learning_goals="Goals",
                     status=PlacementStatus.COMPLETED,
                 )
             )  # fmt: skip

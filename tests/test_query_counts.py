@@ -61,7 +61,7 @@ def _add_placements(world, n: int) -> None:
                 Placement(
                     tenant_id=world.a.id, participant_id=person.id, service_id=world.service.id,
                     requested_by_id=world["partner_manager_a"].id, starts_on=start,
-                    ends_on=start + timedelta(days=5), days_per_week=2, learning_goals="Goals",
+                    ends_on=start + timedelta(days=5), weekdays=0b11111, learning_goals="Goals",
                     status=list(PlacementStatus)[i % 5],
                 )
             )  # fmt: skip

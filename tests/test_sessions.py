@@ -54,7 +54,7 @@ def _placed(user, tenant, start=0, end=90) -> None:
         Placement(
             tenant_id=tenant.id, participant_id=user.id, service_id=_service_id(),
             status=PlacementStatus.CLEARED, starts_on=TODAY + timedelta(days=start),
-            ends_on=TODAY + timedelta(days=end), days_per_week=3, learning_goals="Goals",
+            ends_on=TODAY + timedelta(days=end), weekdays=0b11111, learning_goals="Goals",
         )
     )  # fmt: skip
 

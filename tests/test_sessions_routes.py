@@ -43,7 +43,7 @@ def visits(world):
                 Placement(
                     tenant_id=tenant.id, participant_id=world[key].id,
                     service_id=world.service.id, status=PlacementStatus.ACTIVE,
-                    starts_on=TODAY, ends_on=TODAY + timedelta(days=60), days_per_week=2,
+                    starts_on=TODAY, ends_on=TODAY + timedelta(days=60), weekdays=0b11111,
                     learning_goals="Goals",
                 )
             )  # fmt: skip

@@ -28,7 +28,7 @@ def test_an_impossible_date_says_it_must_be_a_real_date(world, login_as):
         "/northbrook/placements/new",
         data={"participant": str(world["participant_a"].id), "service": str(world.service.id),
               "starts_on": ["31", "2", "2027"], "ends_on": ["1", "3", "2027"],
-              "days_per_week": "2", "learning_goals": "Goals"},
+              "weekdays": ["0", "1"], "learning_goals": "Goals"},
     )  # fmt: skip
     assert "First day must be a real date, like 27 3 2027" in response.text
     assert "Not a valid date value" not in response.text

@@ -10,3 +10,10 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     "1 problem", ``plural(2, "person")`` "2 people". Thousands get commas."""
     word = noun if count == 1 else (many or IRREGULAR.get(noun) or f"{noun}s")
     return f"{count:,} {word}"
+
+
+def joined(words: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"

@@ -12,12 +12,16 @@ from portal.accounts.models import User
 from portal.common.clock import today
 from portal.errors import RuleError
 from portal.extensions import db
+from portal.placements import weekdays
 from portal.placements.models import Placement, PlacementStatus
 
 MAX_LENGTH = timedelta(days=183)
 
 
-def check_dates(starts_on: date | None, ends_on: date | None) -> None:
+def check_dates(starts_on: date | None, ends_on: date | None, days: int) -> None:
+    """Refuse dates that cannot be a placement on weekdays ``days`` (bits): missing, past,
+    the wrong way round, longer than six months, or starting or ending on a day the
+    participant is not there (a Saturday, or a Wednesday for a Monday-Tuesday one)."""
     if starts_on is None:
         raise RuleError("Enter the first day of the placement", "starts_on")
     if ends_on is None:
@@ -28,6 +32,13 @@ def check_dates(starts_on: date | None, ends_on: date | None) -> None:
         raise RuleError("The last day must be the same as or after the first day", "ends_on")
     if ends_on - starts_on > MAX_LENGTH:
         raise RuleError("A placement can be at most 6 months long", "ends_on")
+    for day, field, which in ((starts_on, "starts_on", "first"), (ends_on, "ends_on", "last")):
+        if not weekdays.uses(days, day):
+            raise RuleError(
+                f"The {which} day, {day:%A %-d %B}, is not one of the days they will be "
+                f"there ({weekdays.in_words(days)})",
+                field,
+            )
 
 
 def lock_participant(user_id: int) -> None:

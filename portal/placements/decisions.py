@@ -33,7 +33,7 @@ DECIDE = "decide on this placement"
 def _approve(placement: Placement, *, actor: User, action: str, note: str | None = None) -> None:
     service = lock_service(placement.service_id)
     lock_participant(placement.participant_id)
-    check_room(service, placement.starts_on, placement.ends_on, placement.id)
+    check_room(service, placement.starts_on, placement.ends_on, placement)
     check_no_overlap(
         placement.participant_id, placement.starts_on, placement.ends_on, placement.id,
         HOLDS_A_PLACE,
@@ -81,11 +81,11 @@ def propose_dates(placement_id: int, *, lead: User, starts_on: date | None, ends
     placement = get_placement(placement_id, lock=True)
     require_lead(placement, lead, DECIDE)
     require_state(placement, S.REQUESTED, doing="propose other dates for")
-    check_dates(starts_on, ends_on)
+    check_dates(starts_on, ends_on, placement.weekdays)
     if (starts_on, ends_on) == (placement.starts_on, placement.ends_on):
         raise RuleError("Propose dates that differ from the ones requested", "starts_on")
     service = db.session.get(HostService, placement.service_id)
-    check_room(service, starts_on, ends_on, placement.id)
+    check_room(service, starts_on, ends_on, placement)
     placement.proposed_starts_on, placement.proposed_ends_on = starts_on, ends_on
     placement.decision_note = (note or "").strip()[:500] or None
     move(placement, S.PROPOSED, actor=lead, action="proposed_dates", note=placement.decision_note)
@@ -105,7 +105,7 @@ def accept_proposal(placement_id: int, *, manager: User) -> Placement:
     require_state(placement, S.PROPOSED, doing="accept dates for")
     placement.starts_on = placement.proposed_starts_on
     placement.ends_on = placement.proposed_ends_on
-    check_dates(placement.starts_on, placement.ends_on)
+    check_dates(placement.starts_on, placement.ends_on, placement.weekdays)
     _approve(placement, actor=manager, action="accepted_dates")
     placement.proposed_starts_on = placement.proposed_ends_on = None
     tell(

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
-    GovRadioInput,
+    GovCheckboxesInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.common.forms import Needed, PortalForm, date_field, reason_form
+from portal.placements.weekdays import NAMES as weekday_names
 
 
 class RequestPlacementForm(PortalForm):
@@ -26,11 +33,14 @@ class RequestPlacementForm(PortalForm):
     )  # fmt: skip
     starts_on = date_field("First day")
     ends_on = date_field("Last day")
-    days_per_week = RadioField(
-        "Days a week",
-        widget=GovRadioInput(),
-        choices=[(str(n), f"{n} day{'s' if n > 1 else ''}") for n in range(1, 6)],
-        validators=[InputRequired(message="Select how many days a week")],
+    weekdays = SelectMultipleField(
+        "Days of the week",
+        widget=GovCheckboxesInput(),
+        choices=[(str(n), name) for n, name in enumerate(weekday_names)],
+        description="The days they will be in the service each week. The service's "
+        "places are counted on those days only.",
+        validators=[Needed(message="Select the days of the week they will be there")],
+        validate_choice=False,  # the service says what is wrong with an odd one
     )
     learning_goals = TextAreaField(
         "Learning goals",

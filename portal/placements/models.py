@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.clock import utcnow
 from portal.extensions import db
+from portal.placements import weekdays
 from portal.tenancy import TenantOwned
 
 
@@ -72,7 +73,7 @@ class Placement(TenantOwned, db.Model):
     __tablename__ = "placements"
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
-        CheckConstraint("days_per_week BETWEEN 1 AND 5", name="days_per_week_range"),
+        CheckConstraint("weekdays BETWEEN 1 AND 31", name="weekdays_monday_to_friday"),
         Index("ix_placements_service_dates", "service_id", "starts_on", "ends_on"),
     )
 
@@ -83,7 +84,9 @@ class Placement(TenantOwned, db.Model):
     status: Mapped[PlacementStatus] = mapped_column(_status_type, default=PlacementStatus.REQUESTED)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    days_per_week: Mapped[int]
+    # Which days of the week the participant is in the service: bit 0 Monday … bit 4
+    # Friday (portal.placements.weekdays). Capacity counts a placement on those only.
+    weekdays: Mapped[int] = mapped_column(SmallInteger)
     learning_goals: Mapped[str] = mapped_column(Text)
     proposed_starts_on: Mapped[date | None]
     proposed_ends_on: Mapped[date | None]
@@ -110,6 +113,15 @@ class Placement(TenantOwned, db.Model):
     @property
     def cleared(self) -> bool:
         return None not in (self.dbs_confirmed_at, self.sharing_agreement_at, self.induction_at)
+
+    @property
+    def days_per_week(self) -> int:
+        return len(weekdays.days_of(self.weekdays))
+
+    @property
+    def days(self) -> str:
+        """The days of the week it uses, in words: "Mondays and Tuesdays"."""
+        return weekdays.in_words(self.weekdays)
 
     def __str__(self) -> str:
         return f"{self.participant} in {self.service}"

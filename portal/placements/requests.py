@@ -4,6 +4,7 @@ may cancel it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +16,7 @@ from portal.audit.service import record
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
+from portal.placements import weekdays as weekday_bits
 from portal.placements.changes import (
     deciders,
     get_placement,
@@ -54,7 +56,7 @@ def request_placement(
     service_id: int,
     starts_on: date | None,
     ends_on: date | None,
-    days_per_week: int | None,
+    weekdays: Iterable[int | str] | None,
     learning_goals: str,
 ) -> Placement:
     """A partner manager asks for a participant of their authority to join a service."""
@@ -65,9 +67,8 @@ def request_placement(
         raise RuleError("Select a participant from your authority", "participant")
     if db.session.get(HostService, service_id) is None:
         raise RuleError("Select a service", "service")
-    check_dates(starts_on, ends_on)
-    if days_per_week is None or not 1 <= days_per_week <= 5:
-        raise RuleError("Enter how many days a week, from 1 to 5", "days_per_week")
+    days = weekday_bits.mask(weekdays)
+    check_dates(starts_on, ends_on, days)
     goals = _learning_goals(learning_goals)
     lock_participant(participant.id)
     check_no_overlap(participant.id, starts_on, ends_on, None, OPEN)
@@ -78,7 +79,7 @@ def request_placement(
         requested_by_id=manager.id,
         starts_on=starts_on,
         ends_on=ends_on,
-        days_per_week=days_per_week,
+        weekdays=days,
         learning_goals=goals,
         status=S.REQUESTED,
     )

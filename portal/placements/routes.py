@@ -101,7 +101,7 @@ def new(tenant_slug: str):
                 service_id=int(form.service.data),
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
-                days_per_week=int(form.days_per_week.data),
+                weekdays=form.weekdays.data,
                 learning_goals=form.learning_goals.data,
             ),
             form=form,
@@ -125,12 +125,15 @@ def _sent_to(placement: Placement) -> str:
 @roles_required(*EVERYONE)
 def detail(tenant_slug: str, placement_id: int):
     placement = _placement(placement_id)
+    is_lead = service.can_decide(current_user, placement)
+    deciding = is_lead and placement.status == service.PlacementStatus.REQUESTED
     return render_template(
         "placements/detail.html",
         placement=placement,
         leads=service.service_leads(placement.service_id, placement.tenant_id),
         form=ActionForm(),
-        is_lead=service.can_decide(current_user, placement),
+        is_lead=is_lead,
+        room=service.room_for(placement) if deciding else None,
         can_check=service.can_confirm_checks(current_user, placement),
         checks=service.CHECKS,
         today=service.today(),

@@ -68,7 +68,7 @@ def visits(world):
                 Placement(
                     tenant_id=tenant.id, participant_id=world[key].id,
                     service_id=world.service.id, status=PlacementStatus.CLEARED,
-                    starts_on=TODAY, ends_on=TODAY + timedelta(days=90), days_per_week=3,
+                    starts_on=TODAY, ends_on=TODAY + timedelta(days=90), weekdays=0b00111,
                     learning_goals="Goals",
                 )
             )  # fmt: skip
