@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from portal import tenancy
 from portal.accounts.models import Membership, User
@@ -15,7 +17,7 @@ from portal.imports.models import ParticipantImport
 from portal.jobs.models import JobRun, JobRunStatus
 from portal.mail.models import MailMessage
 from portal.notifications.models import Notification
-from tests.support import run_jobs
+from tests.support import ON_POSTGRES, run_jobs
 
 GOOD = b"name,email\nAda Lovelace,ada@northbrook.example\nMary Seacole,mary@northbrook.example\n"
 
@@ -167,3 +169,35 @@ def test_random_files_never_break_the_import(world, login_as, content):
         for upload in _db.session.scalars(select(ParticipantImport)):
             _db.session.delete(upload)
         _db.session.commit()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer: the bar moves at the end")
+def test_the_bar_moves_while_the_invitations_are_written(world, login_as, monkeypatch):
+    """Issue 13, point 13: the bar jumped 0 → 50 → 100% because every invitation is
+    written in one transaction. Progress is now told on a connection of its own, while
+    the invitations still commit together."""
+    from portal.imports import service as imports
+
+    rows = "".join(f"Person {n},person{n}@northbrook.example\n" for n in range(100))
+    manager = login_as(world["partner_manager_a"])
+    run_id = _upload(manager, b"name,email\n" + rows.encode()).headers["Location"].rsplit("/")[-1]
+    seen: list[tuple[int, int]] = []  # (progress, people invited) as another reader sees them
+    invite = imports.accounts.invite_user
+
+    def invite_and_look(**kwargs):
+        invited = invite(**kwargs)
+        with Session(_db.engine) as other, tenancy.scoped({world.a.id}):
+            progress = other.scalar(select(JobRun.progress).where(JobRun.id == run_id))
+            count = other.scalar(
+                select(func.count()).select_from(User).where(User.email.like("person%"))
+            )
+            seen.append((progress, count))
+        return invited
+
+    monkeypatch.setattr(imports.accounts, "invite_user", invite_and_look)
+    run_jobs()
+
+    moving = sorted({p for p, _ in seen})
+    assert moving[0] == 50 and len(moving) >= 4 and max(moving) < 100, moving
+    assert all(count == 0 for _, count in seen)  # still all or nothing
+    assert _run(run_id).progress == 100

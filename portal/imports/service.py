@@ -22,11 +22,13 @@ import secrets
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from portal.accounts import service as accounts
 from portal.accounts.invitations import ALREADY_HAS_ACCOUNT, addresses_known_to
 from portal.accounts.models import Role, User
+from portal.common.clock import utcnow
 from portal.common.text import plural
 from portal.errors import NotFound, RuleError
 from portal.extensions import db
@@ -125,6 +127,24 @@ def start_participant_import(*, tenant: Tenant, manager: User, filename: str, ra
     return run
 
 
+PROGRESS_EVERY = 25  # rows between progress writes while inviting
+
+
+def _progress_aside(run_id: str, progress: int, message: str) -> None:
+    """Progress while the invitations are written in one transaction (all or nothing):
+    told on a connection of its own, so the polling page sees it before that commits.
+    SQLite has one writer at a time, so there the bar moves on at the end instead."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with Session(db.engine) as aside:  # the tenant scope is set on it as on any session
+        aside.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(progress=progress, message=message, updated_at=utcnow())
+        )
+        aside.commit()
+
+
 def _progress(run: JobRun, done: int, total: int, message: str) -> None:
     run.progress = min(99, int(done * 100 / max(total, 1)))
     run.message = message
@@ -187,7 +207,7 @@ def run_participant_import(import_id: int) -> None:
         _finish(upload, run, manager, failed=True, message=message, problems=problems)
         return
     _progress(run, 50, 100, f"Inviting {len(rows)} participants")
-    for row in rows:
+    for index, row in enumerate(rows, start=1):
         accounts.invite_user(
             inviter=manager,
             email=row["email"],
@@ -195,6 +215,8 @@ def run_participant_import(import_id: int) -> None:
             role=Role.PARTICIPANT,
             tenant=tenant,
         )
+        if index % PROGRESS_EVERY == 0 and index < len(rows):
+            _progress_aside(run.id, 50 + index * 49 // len(rows), f"Invited {index} of {len(rows)}")
     # Re-read: telling someone in another authority (a quiet refusal) works in their
     # scope, and rows the commits above expired may have left the session with it.
     upload = db.session.get(ParticipantImport, import_id)
