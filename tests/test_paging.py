@@ -78,4 +78,4 @@ def test_a_capped_total_reads_as_more_than_the_cap(app, world, login_as):
         _db.session.commit()
     text = login_as(world["centre_admin"]).get("/admin/audit").get_data(as_text=True)
     assert "More than 1,000 events, newest first" in text
-    assert "Page 1 of" not in text and "Page 1" in text
+    assert "Page 1 of" not in text and 'rel="next"' in text  # older events, by keyset

@@ -7,9 +7,11 @@ from flask_login import current_user
 
 from portal.accounts import service
 from portal.accounts.models import HOST_ROLES, ROLE_LABELS, Role, User
+from portal.audit.models import AuditEvent
 from portal.audit.service import action_label, event_actions, search_events
 from portal.auth import get_or_404, roles_required
 from portal.common import inputs
+from portal.common.paging import keyset_window
 from portal.common.routes import apply_change, paginate
 from portal.extensions import db
 from portal.host.models import HostService
@@ -265,7 +267,13 @@ def audit():
         since=form.since.data if not form.since.errors else None,
         until=form.until.data if not form.until.errors else None,
     )
-    page = paginate(query, per_page=PER_PAGE)
+    page = keyset_window(
+        query,
+        columns=(AuditEvent.occurred_at, AuditEvent.id),
+        older=request.args.get("older"),
+        newer=request.args.get("newer"),
+        per_page=PER_PAGE,
+    )
     return render_template("admin/audit.html", form=form, page=page, action_label=action_label)
 
 

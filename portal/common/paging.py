@@ -17,10 +17,12 @@ past the cap (shown as "more than 1,000").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from math import ceil
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
+from portal.common.clock import as_utc
 from portal.common.inputs import LAST_PAGE
 from portal.extensions import db
 
@@ -104,3 +106,68 @@ def window(statement, *, page: int, per_page: int, counting=None) -> Window:
         more=counted > COUNT_CAP,
         has_next=has_next,
     )
+
+
+# --- Keyset pages: lists that only grow, newest first ---------------------------------------
+
+
+@dataclass
+class KeysetPage:
+    """A page of a newest-first list found by where the last page ended, not by counting
+    rows to skip: a page deep in the audit log costs what the first does, and an event
+    written while someone reads never moves a row onto the next page twice."""
+
+    items: list
+    newer: str | None  # where the page before this one (newer rows) ends, if any
+    older: str | None  # where the next page (older rows) starts, if any
+    total: int
+    more: bool = False
+
+
+def keyset_window(
+    statement, *, columns, older: str | None, newer: str | None, per_page: int
+) -> KeysetPage:
+    """Rows of ``statement`` (ordered by ``columns``, a time and an id, both descending)
+    older than the cursor ``older``, or newer than ``newer``, or the newest; a cursor that
+    does not read as one is the first page."""
+    at, ident = columns
+    key = tuple_(at, ident)
+    older_key, newer_key = _cursor(older), _cursor(newer)
+    if newer_key is not None:
+        ascending = statement.order_by(None).order_by(at.asc(), ident.asc())
+        rows = list(db.session.scalars(ascending.where(key > newer_key).limit(per_page + 1)))
+        has_newer, has_older = len(rows) > per_page, True
+        rows = rows[:per_page][::-1]
+    else:
+        if older_key is not None:
+            statement = statement.where(key < older_key)
+        rows = list(db.session.scalars(statement.limit(per_page + 1)))
+        has_newer, has_older = older_key is not None, len(rows) > per_page
+        rows = rows[:per_page]
+    capped = statement.order_by(None).limit(COUNT_CAP + 1)
+    counted = db.session.scalar(select(func.count()).select_from(capped.subquery()))
+    return KeysetPage(
+        rows,
+        newer=_encode(rows[0], at, ident) if has_newer and rows else None,
+        older=_encode(rows[-1], at, ident) if has_older and rows else None,
+        total=min(counted, COUNT_CAP),
+        more=counted > COUNT_CAP,
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _encode(row, at, ident) -> str:
+    moment = as_utc(getattr(row, at.key))
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}-{getattr(row, ident.key)}"
+
+
+def _cursor(value: str | None) -> tuple | None:
+    micro, _, ident = (value or "").partition("-")
+    if not (micro.isdigit() and ident.isdigit() and len(micro) <= 18 and len(ident) <= 18):
+        return None
+    try:
+        return (_EPOCH + timedelta(microseconds=int(micro)), int(ident))
+    except OverflowError:  # past the year 9999: no row is there
+        return None
