@@ -21,4 +21,8 @@ writeFileSync(join(out, "portal.css"), css.css);
 const copy = (from, to) => cpSync(join(root, "node_modules", from), join(out, to));
 copy("govuk-frontend/dist/govuk/govuk-frontend.min.js", "govuk-frontend.min.js");
 copy("htmx.org/dist/htmx.min.js", "htmx.min.js");
+// GOV.UK's accessible autocomplete: long <select>s of people become searchable with
+// JavaScript and stay plain selects without it (static/js/init.js).
+copy("accessible-autocomplete/dist/accessible-autocomplete.min.js", "accessible-autocomplete.min.js");
+copy("accessible-autocomplete/dist/accessible-autocomplete.min.css", "accessible-autocomplete.min.css");
 console.log(`assets built in ${out}`);

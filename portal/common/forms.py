@@ -12,6 +12,10 @@ from wtforms.validators import InputRequired, Length
 
 from portal.common.inputs import FIRST_YEAR, LAST_YEAR, in_range
 
+# A <select> of many people: searchable with JavaScript (GOV.UK's accessible
+# autocomplete, static/js/init.js), a plain select without it.
+SEARCHABLE = {"data-portal-autocomplete": ""}
+
 
 class PortalForm(FlaskForm):
     """Every form in the portal. When the idle timeout signed someone out as they typed,

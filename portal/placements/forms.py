@@ -18,13 +18,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.common.forms import Needed, PortalForm, date_field, reason_form
+from portal.common.forms import SEARCHABLE, Needed, PortalForm, date_field, reason_form
 from portal.placements.weekdays import NAMES as weekday_names
 
 
 class RequestPlacementForm(PortalForm):
     participant = SelectField(
-        "Participant", widget=GovSelect(), choices=[],
+        "Participant", widget=GovSelect(), render_kw=SEARCHABLE, choices=[],
         validators=[Needed(message="Select a participant")],
     )  # fmt: skip
     service = SelectField(

@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.models import Role
 from portal.common.clock import LONDON, as_utc
-from portal.common.forms import DayMonthYearField, Needed, PortalForm, reason_form
+from portal.common.forms import SEARCHABLE, DayMonthYearField, Needed, PortalForm, reason_form
 from portal.sessions.models import GROUP_KINDS, ONE_TO_ONE_KINDS, ExceptionKind, SessionKind
 from portal.sessions.service import LENGTHS
 
@@ -76,6 +76,7 @@ class FindTimeForm(PortalForm):
     participant = SelectField(
         "Participant",
         widget=GovSelect(),
+        render_kw=SEARCHABLE,
         choices=[],
         validators=[Needed(message="Select a participant")],
     )
@@ -384,6 +385,7 @@ class SeatForm(PortalForm):
     participant = SelectField(
         "Participant",
         widget=GovSelect(),
+        render_kw=SEARCHABLE,
         choices=[],
         validators=[Optional()],
         validate_choice=False,  # the service checks it is one of the authority's participants

@@ -452,3 +452,17 @@ def emailed_link(recipient: str, kind: str) -> str:
 def body_has_js_class(page) -> bool:
     """Whether GOV.UK Frontend's inline script ran (it marks <body> when JavaScript runs)."""
     return page.evaluate("document.body.classList.contains('js-enabled')")
+
+
+def choose_person(page, label: str, name: str) -> None:
+    """Pick ``name`` in a list of people: the plain select without JavaScript; with it,
+    the searchable field (GOV.UK's accessible autocomplete), by typing and choosing."""
+    from playwright.sync_api import expect  # the conftest says how to install it
+
+    field = page.get_by_label(label, exact=True)
+    if field.evaluate("element => element.tagName") == "SELECT":
+        field.select_option(label=name)
+        return
+    field.fill(name.split()[0][:4])
+    page.get_by_role("option", name=name).click()
+    expect(field).to_have_value(name)

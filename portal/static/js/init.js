@@ -26,6 +26,7 @@ document.body.addEventListener("htmx:afterSettle", () => {
   updated = null;
   if (!region) return;
   initAll({ scope: region });
+  searchable(region);
   // htmx keeps focus on a control that has the same id after the update: leave it there.
   if (region.contains(document.activeElement) && document.activeElement !== region) return;
   const message = region.querySelector(
@@ -37,3 +38,20 @@ document.body.addEventListener("htmx:afterSettle", () => {
   }
   into.focus();
 });
+
+// Long lists of people: a <select data-portal-autocomplete> becomes GOV.UK's accessible
+// autocomplete (type part of a name, pick from what matches); without JavaScript it
+// stays a plain select. The select keeps the value the form sends.
+function searchable(scope) {
+  if (!window.accessibleAutocomplete) return;
+  for (const select of scope.querySelectorAll("select[data-portal-autocomplete]")) {
+    window.accessibleAutocomplete.enhanceSelectElement({
+      selectElement: select,
+      defaultValue: "",
+      showAllValues: true,
+      dropdownArrow: () => "",
+      tNoResults: () => "No one by that name",
+    });
+  }
+}
+searchable(document);
