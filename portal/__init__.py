@@ -88,6 +88,7 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.admin.background_routes import bp as operations_bp
+    from portal.admin.cohorts import bp as admin_cohorts_bp
     from portal.admin.routes import bp as admin_bp
     from portal.boards.routes import bp as boards_bp
     from portal.boards.routes import digest_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_cohorts_bp)
     app.register_blueprint(operations_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(host_bp)

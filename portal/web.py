@@ -44,6 +44,7 @@ def navigation() -> list[dict]:
         items += [
             ("Overview", url_for("admin.index")),
             ("People", url_for("admin.users")),
+            ("Cohorts", url_for("admin_cohorts.index")),
             ("Services", url_for("admin.services")),
             ("Placement requests", url_for("host_placements.lead_index")),
             ("Audit log", url_for("admin.audit")),

@@ -122,6 +122,12 @@ ALLOWED = {
     "sessions.groups": EVERYONE,
     "sessions.seat": {MANAGER, PARTICIPANT},
     "sessions.leave": {MANAGER, PARTICIPANT},
+    "sessions.seat_series": {MANAGER, PARTICIPANT},
+    "placements.undo_check": {MANAGER, LEAD, ADMIN},
+    "admin_cohorts.index": {ADMIN},
+    "admin_cohorts.new": {ADMIN},
+    "admin_cohorts.apply_files": {ADMIN},
+    "placements.undo_approval": {LEAD, ADMIN},
     "host_sessions.week": {*HOSTS, ADMIN},
     "host_sessions.session_detail": {*HOSTS, ADMIN},
     "host_sessions.session_ics": {*HOSTS, ADMIN},
@@ -162,6 +168,7 @@ ALLOWED = {
 }
 GROUP_ENDPOINTS = {
     "sessions.seat",
+    "sessions.seat_series",
     "sessions.leave",
     "host_sessions.cancel_group",
     "host_sessions.reschedule_group",

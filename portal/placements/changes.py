@@ -96,19 +96,24 @@ def move(placement: Placement, to: PlacementStatus, *, actor: User, action: str,
         summary=f"{placement}: {before.label} → {to.label}",  # "Leah Morgan in Assessment Team"
         details={"from": before.value, "to": to.value, "note": note},
     )
-    if before in HOLDS_A_PLACE and to in ENDING:
-        _release_what_it_allowed(placement, actor)
+    uncleared = before == PlacementStatus.CLEARED and to == PlacementStatus.APPROVED
+    if (before in HOLDS_A_PLACE and to in ENDING) or uncleared:
+        _release_what_it_allowed(
+            placement, actor, "is no longer cleared" if uncleared else "has ended"
+        )
 
 
-def _release_what_it_allowed(placement: Placement, actor: User) -> None:
-    """An ended placement no longer allows joint visits after today: the sessions feature
-    calls them off (in the background, from the outbox, in this transaction)."""
+def _release_what_it_allowed(placement: Placement, actor: User, why: str) -> None:
+    """An ended (or no longer cleared) placement no longer allows joint visits after
+    today: the sessions feature calls them off (in the background, from the outbox, in
+    this transaction)."""
     enqueue(
         "sessions.placement_ended",
         tenant_id=placement.tenant_id,
         participant_id=placement.participant_id,
         actor_id=actor.id,
         service=placement.service.name,
+        why=why,
     )
 
 

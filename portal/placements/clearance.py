@@ -70,3 +70,31 @@ def confirm_check(placement_id: int, *, user: User, item: str) -> Placement:
             f"on {placement.starts_on:%-d %B %Y}.",
         )
     return placement
+
+
+def undo_check(placement_id: int, *, user: User, item: str) -> Placement:
+    """Untick an item ticked by mistake, before the placement starts. A cleared placement
+    is then no longer cleared: joint visits it allowed are called off, and people told."""
+    if item not in CHECKS:
+        raise RuleError("Select a checklist item")
+    placement = get_placement(placement_id, lock=True)
+    if not can_confirm_checks(user, placement):
+        raise RuleError("Only the partner manager or the service lead can change checks")
+    require_state(placement, S.APPROVED, S.CLEARED, doing="change the checklist of")
+    at_field, by_field, label = CHECKS[item]
+    if getattr(placement, at_field) is None:
+        raise RuleError(f"“{label}” is not ticked")
+    setattr(placement, at_field, None)
+    setattr(placement, by_field, None)
+    record("placement.check_undone", obj=placement, actor=user,
+           tenant_id=placement.tenant_id, summary=label)  # fmt: skip
+    if placement.status == S.CLEARED:
+        move(placement, S.APPROVED, actor=user, action="clearance_undone", note=label)
+        tell(
+            [placement.requested_by, placement.participant]
+            + service_leads(placement.service_id, placement.tenant_id),
+            placement,
+            f"No longer cleared: {placement.participant.name} in {placement.service.name}. "
+            f"“{label}” was undone by {user.name}; any joint visits booked are called off.",
+        )
+    return placement

@@ -7,9 +7,10 @@ approvals at the same moment cannot deadlock or both take the last place.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from portal.accounts.models import User
+from portal.common.clock import as_utc, utcnow
 from portal.errors import RuleError
 from portal.extensions import db
 from portal.host.models import HostService
@@ -23,6 +24,7 @@ from portal.placements.changes import (
     require_state,
     tell,
 )
+from portal.placements.clearance import CHECKS
 from portal.placements.dates import check_dates, check_no_overlap, lock_participant
 from portal.placements.models import HOLDS_A_PLACE, Placement, PlacementStatus
 
@@ -53,6 +55,40 @@ def approve_placement(placement_id: int, *, lead: User) -> Placement:
         f"Approved: {placement.participant.name} in {placement.service.name}, "
         f"{placement.starts_on:%-d %B} to {placement.ends_on:%-d %B %Y}. "
         "Next, complete the clearance checklist.",
+    )
+    return placement
+
+
+UNDO_FOR = timedelta(minutes=15)
+
+
+def can_undo_approval(placement: Placement, user: User) -> bool:
+    """The lead who approved may take it back for a while, until the checklist starts."""
+    last = placement.events[-1] if placement.events else None
+    return (
+        placement.status == S.APPROVED
+        and last is not None
+        and last.action == "approved"
+        and last.actor_id == user.id
+        and utcnow() - as_utc(last.occurred_at) <= UNDO_FOR
+        and not any(getattr(placement, at) for at, _, _ in CHECKS.values())
+    )
+
+
+def undo_approval(placement_id: int, *, lead: User) -> Placement:
+    """ "Undo" after approving by mistake: the request waits for a decision again."""
+    placement = get_placement(placement_id, lock=True)
+    if not can_undo_approval(placement, lead):
+        raise RuleError(
+            "This approval can no longer be undone. If the placement should not go ahead, "
+            "ask the Centre for Social Work to cancel it."
+        )
+    move(placement, S.REQUESTED, actor=lead, action="approval_undone")
+    tell(
+        [placement.requested_by, placement.participant],
+        placement,
+        f"Approval taken back: the request for {placement.participant.name} in "
+        f"{placement.service.name} is waiting for a decision again.",
     )
     return placement
 

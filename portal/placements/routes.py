@@ -12,7 +12,7 @@ the lead's list of requests update in place.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import HOST_ROLES, Role
@@ -236,38 +236,6 @@ def complete(tenant_slug: str, placement_id: int):
                 "Placement completed: both sides have been asked to evaluate it")  # fmt: skip
 
 
-@bp.post("/<int:placement_id>/checks/<item>")
-@roles_required(Role.PARTNER_MANAGER, Role.SERVICE_LEAD, Role.CENTRE_ADMIN)
-def check(tenant_slug: str, placement_id: int, item: str):
-    if item not in service.CHECKS:
-        abort(404)
-
-    def apply(p):
-        return service.confirm_check(p.id, user=current_user, item=item)
-
-    done = service.CHECKS[item][2]
-    if not htmx:
-        return _act(placement_id, apply, done)
-    error = _act_in_place(placement_id, apply)
-    placement = _placement(placement_id)
-    if placement.status == PlacementStatus.CLEARED and not error:
-        # The last item: the placement's state and what can be done next change all over
-        # the page, so the whole page comes again, with the news in its banner.
-        flash(f"{done}. The placement is cleared: it can start on its first day", "success")
-        response = Response(status=204)
-        response.headers["HX-Redirect"] = url_for("placements.detail", placement_id=placement.id)
-        return response
-    return render_template(
-        "placements/_checklist.html",
-        placement=placement,
-        form=ActionForm(),
-        can_check=service.can_confirm_checks(current_user, placement),
-        checks=service.CHECKS,
-        error=error,
-        done=None if error else done,
-    )
-
-
 def _form_action(placement_id: int, form, template: str, apply, done: str, **context):
     placement = _placement(placement_id)
     if form.validate_on_submit() and apply_change(lambda: apply(placement, form), form=form):
@@ -372,3 +340,7 @@ def capacity(service_id: int):
         weeks=calendar.weeks,
         today=service.today(),
     )
+
+
+# The checklist and the undo buttons register on ``bp`` too.
+from portal.placements import clearance_routes  # noqa: E402, F401

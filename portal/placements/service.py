@@ -46,14 +46,16 @@ from portal.placements.changes import (
     is_lead_of,
     service_leads,
 )
-from portal.placements.clearance import CHECKS, can_confirm_checks, confirm_check
+from portal.placements.clearance import CHECKS, can_confirm_checks, confirm_check, undo_check
 from portal.placements.dates import MAX_LENGTH
 from portal.placements.decisions import (
     accept_proposal,
     approve_placement,
+    can_undo_approval,
     decline_placement,
     propose_dates,
     reject_proposal,
+    undo_approval,
 )
 from portal.placements.lifecycle import (
     complete_placement,
@@ -98,6 +100,9 @@ __all__ = [
     "TenantPlacements",
     "accept_proposal",
     "approve_placement",
+    "can_undo_approval",
+    "undo_approval",
+    "undo_check",
     "can_confirm_checks",
     "can_decide",
     "deciders",

@@ -9,6 +9,7 @@ rows that could carry who the other session is with.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -237,13 +238,41 @@ def seats_taken(session_id: int) -> tuple[int, dict[int, int]]:
     return sum(per_authority.values()), per_authority
 
 
+@dataclass(frozen=True)
+class SeatRoom:
+    """A group session's seats as one authority sees them: the people booking there
+    are told before they press anything whether they would get a seat or wait."""
+
+    seats: int
+    taken: int  # by every authority
+    cap: int | None  # the most for one authority, if the session caps it
+    ours: int  # taken by this authority
+
+    @property
+    def free(self) -> int:
+        return max(0, self.seats - self.taken)
+
+    @property
+    def ours_free(self) -> int:
+        """Seats this authority could still book."""
+        return self.free if self.cap is None else max(0, min(self.free, self.cap - self.ours))
+
+    @property
+    def share_full(self) -> bool:
+        """Seats are free, but not for this authority: its share is taken."""
+        return self.free > 0 and self.ours_free == 0
+
+
+def seat_room(session: Session, tenant_id: int) -> SeatRoom:
+    total, per_authority = seats_taken(session.id)
+    return SeatRoom(
+        session.seats, total, session.seats_per_authority, per_authority.get(tenant_id, 0)
+    )
+
+
 def has_room(session: Session, tenant_id: int) -> bool:
     """A seat is free, within the authority's share if the session caps it."""
-    total, per_authority = seats_taken(session.id)
-    if total >= session.seats:
-        return False
-    cap = session.seats_per_authority
-    return cap is None or per_authority.get(tenant_id, 0) < cap
+    return seat_room(session, tenant_id).ours_free > 0
 
 
 def audience(session: Session, statuses: Iterable[PlaceStatus]) -> list[tuple[int, int]]:

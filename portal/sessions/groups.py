@@ -193,7 +193,7 @@ def create_group(
     return created
 
 
-def _group(session_id: int) -> Session:
+def group_session(session_id: int) -> Session:
     session = get_session(session_id, lock=True)  # one booking of this session at a time
     if not session.is_group:
         raise NotFound(session_id)
@@ -203,12 +203,33 @@ def _group(session_id: int) -> Session:
 def book_seat(*, actor: User, tenant: Tenant, session_id: int, participant_id: int | None) -> Place:
     """A participant takes a seat (or a manager books one for them); when the session or
     their authority's share is full, they join the waiting list."""
+    participant = booking_for(actor, tenant, participant_id)
+    session = group_session(session_id)
+    place = take_seat(actor, tenant, session, participant)
+    if place.status == PlaceStatus.BOOKED:
+        text = f"Seat booked for {participant.name}: {session.title}, {when(session)}."
+    else:
+        text = (
+            f"{session.title} on {when(session)} has no seat free for {tenant.name}. "
+            f"{participant.name} is on the waiting list and will be told if a seat comes free."
+        )
+    booked = place.status == PlaceStatus.BOOKED
+    tell([(participant, tenant.id), (actor, tenant.id)], session, text, calendar=booked)
+    return place
+
+
+def booking_for(actor: User, tenant: Tenant, participant_id: int | None) -> User:
+    """The participant ``actor`` may book for: themselves, or (a manager) one of theirs."""
     if actor.role not in (Role.PARTNER_MANAGER, Role.PARTICIPANT):
         raise RuleError("Only partner staff book seats")
     participant = participant_of(tenant, participant_id)
     if not can_book_for(actor, participant.id):
         raise RuleError("You can only book a seat for yourself", "participant")
-    session = _group(session_id)
+    return participant
+
+
+def take_seat(actor: User, tenant: Tenant, session: Session, participant: User) -> Place:
+    """A seat, or a place on the waiting list, in ``session`` (locked): nobody told yet."""
     require_open(session, "book")
     lock_people([participant.id])
     place = db.session.scalar(
@@ -227,22 +248,14 @@ def book_seat(*, actor: User, tenant: Tenant, session_id: int, participant_id: i
     place.created_at = utcnow()  # the back of the waiting list
     db.session.flush()
     audit(f"seat_{status.value}", session, actor, f"{participant.name}: {session.title}")
-    booked = status == PlaceStatus.BOOKED
-    if booked:
+    if status == PlaceStatus.BOOKED:
         queue_reminder(session, participant.id, tenant.id)
-        text = f"Seat booked for {participant.name}: {session.title}, {when(session)}."
-    else:
-        text = (
-            f"{session.title} on {when(session)} is full. {participant.name} is on the "
-            "waiting list and will be told if a seat comes free."
-        )
-    tell([(participant, tenant.id), (actor, tenant.id)], session, text, calendar=booked)
     return place
 
 
 def leave_seat(*, actor: User, tenant: Tenant, session_id: int, participant_id: int) -> Place:
     """Give up a seat (or a waiting-list place); a freed seat goes to the next in line."""
-    session = _group(session_id)
+    session = group_session(session_id)
     require_open(session, "change")
     place = db.session.scalar(
         select(Place).where(

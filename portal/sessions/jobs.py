@@ -16,13 +16,15 @@ def reminder(session_id: int, user_id: int) -> None:
 
 
 @job("sessions.placement_ended", timeout=120, retries=3)
-def placement_ended(participant_id: int, actor_id: int, service: str) -> None:
-    """A participant's placement ended (completed, withdrawn, cancelled): the joint visits
-    and consultations it allowed after today are called off. Run again, it finds them
-    cancelled already and does nothing twice."""
+def placement_ended(
+    participant_id: int, actor_id: int, service: str, why: str = "has ended"
+) -> None:
+    """A participant's placement ended (completed, withdrawn, cancelled) or is no longer
+    cleared (``why``): the joint visits and consultations it allowed after today are
+    called off. Run again, it finds them cancelled already and does nothing twice."""
     actor = db.session.get(User, actor_id)
     cancel_outside_placements(
         participant_id,
         actor=actor,
-        reason=f"The placement in {service} has ended, and a joint visit needs one",
+        reason=f"The placement in {service} {why}, and a joint visit needs one",
     )

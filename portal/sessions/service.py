@@ -31,6 +31,7 @@ from portal.sessions.changes import (
 )
 from portal.sessions.diary import (
     NOTICE,
+    SeatRoom,
     busy_as_host,
     busy_as_participant,
     exceptions_for,
@@ -38,6 +39,7 @@ from portal.sessions.diary import (
     host_rules,
     placement_periods,
     seat_counts,
+    seat_room,
     seats_taken,
     settings_for,
     windows_for,
@@ -65,6 +67,7 @@ from portal.sessions.messages import (
     session_path,
     when,
 )
+from portal.sessions.series import SeriesBooking, book_series, coming_in_series
 from portal.sessions.views import (
     attended_by,
     authority_sessions,
@@ -85,7 +88,8 @@ from portal.sessions.visits import (
 
 __all__ = [
     "LENGTHS", "MAX_OCCURRENCES", "NOTICE", "ONLINE", "REMINDER_BEFORE", "REPEATS", "Slot",
-    "add_exception", "attended_by", "authority_sessions", "book_seat", "book_visit",
+    "add_exception", "attended_by", "authority_sessions", "book_seat", "book_series",
+    "book_visit", "coming_in_series", "SeriesBooking", "seat_room", "SeatRoom",
     "busy_as_host", "busy_as_participant", "calendar_sessions", "can_book_for", "can_change",
     "can_record_attendance", "cancel_session", "confirm_session", "create_group",
     "exceptions_for", "feed_for", "feed_owner", "fill_from_waiting_list", "find_slots",

@@ -14,8 +14,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.audit.service import record
+from portal.errors import RuleError
 from portal.extensions import db
-from portal.tenants.files import TenantFileError, TenantSpec, load_tenant_files
+from portal.tenants.files import (
+    TenantFileError,
+    TenantSpec,
+    load_tenant_files,
+    parse_tenant_file,
+)
 from portal.tenants.models import Cohort, Tenant
 
 
@@ -168,3 +174,65 @@ def tenants_by_name() -> list[Tenant]:
 
 def cohorts_newest_first() -> list[Cohort]:
     return list(db.session.scalars(select(Cohort).order_by(Cohort.year.desc())))
+
+
+# --- What an admin does from the pages ----------------------------------------------------
+
+FIRST_COHORT_YEAR, LAST_COHORT_YEAR = 2020, 2100
+LONGEST_COHORT_DAYS = 2 * 366
+
+
+def open_cohort(*, year: int | None, starts_on: date | None, ends_on: date | None) -> Cohort:
+    """A new programme year, ready for its authorities' files (``cohort = <year>``)."""
+    if year is None or not FIRST_COHORT_YEAR <= year <= LAST_COHORT_YEAR:
+        raise RuleError(f"Enter a year from {FIRST_COHORT_YEAR} to {LAST_COHORT_YEAR}", "year")
+    if db.session.scalar(select(Cohort.id).where(Cohort.year == year)) is not None:
+        raise RuleError(f"Cohort {year} is already open", "year")
+    if starts_on is None:
+        raise RuleError("Enter the cohort's first day", "starts_on")
+    if ends_on is None:
+        raise RuleError("Enter the cohort's last day", "ends_on")
+    if ends_on <= starts_on:
+        raise RuleError("The last day must be after the first day", "ends_on")
+    if (ends_on - starts_on).days > LONGEST_COHORT_DAYS:
+        raise RuleError("A cohort can be at most two years long", "ends_on")
+    cohort = Cohort(year=year, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(cohort)
+    db.session.flush()
+    record("cohort.opened", obj=cohort, summary=f"Opened cohort {year}")
+    return cohort
+
+
+@dataclass(frozen=True)
+class FilesCheck:
+    """What applying the tenant files would do now, or why it would be refused."""
+
+    files: list[TenantSpec]
+    report: SyncReport | None  # None when there are problems
+    problems: list[tuple[str, str, str]]
+
+    @property
+    def changes(self) -> bool:
+        return self.report is not None and bool(
+            self.report.added or self.report.changed or self.report.cohorts_added
+        )
+
+
+def check_files(directory: Path) -> FilesCheck:
+    """``flask tenants sync --check``: every rule of a sync, run and rolled back."""
+    try:
+        files = load_tenant_files(directory)
+        report = sync_tenants(directory)
+    except TenantFileError as error:
+        db.session.rollback()
+        return FilesCheck(files=_readable_files(directory), report=None, problems=error.problems)
+    db.session.rollback()
+    return FilesCheck(files=files, report=report, problems=[])
+
+
+def _readable_files(directory: Path) -> list[TenantSpec]:
+    """The files that load on their own, to list beside the problems of the others."""
+    if not Path(directory).is_dir():
+        return []
+    parsed = [parse_tenant_file(path)[0] for path in sorted(Path(directory).glob("*.toml"))]
+    return [spec for spec in parsed if spec is not None]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from portal.placements.service import today
 from tests.factories import PASSWORD
 
-from .helpers import check_page, sign_in
+from .helpers import check_page, choose_person, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def test_request_propose_accept_clear_start_and_evaluate(new_page, world, js):
     press(page, "Send request")
     expect(page.locator(".govuk-error-summary")).to_contain_text("Select a participant")
     check_page(page)
-    page.get_by_label("Participant").select_option(label=participant.name)
+    choose_person(page, "Participant", participant.name)
     fill_date(page, "starts_on", start)
     fill_date(page, "ends_on", start + timedelta(days=10))
     for day in ("Monday", "Tuesday", "Wednesday", "Thursday"):  # not Fridays
@@ -86,6 +86,14 @@ def test_request_propose_accept_clear_start_and_evaluate(new_page, world, js):
         page.get_by_role("button", name=re.compile(rf"Confirm\s*: {label}")).click()
         expect(page.get_by_role("listitem").filter(has_text=label)).to_contain_text("Done")
     check_page(page)
+    # A tick made by mistake is taken back (issue 13, point 4), then given again.
+    dbs = re.compile(r"DBS check confirmed")
+    page.get_by_role("button", name=re.compile(r"Undo\s*: DBS check confirmed")).click()
+    expect(page.get_by_role("button", name=re.compile(r"Confirm\s*: DBS"))).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=dbs)).not_to_contain_text("Done")
+    check_page(page)
+    page.get_by_role("button", name=re.compile(r"Confirm\s*: DBS check confirmed")).click()
+    expect(page.get_by_role("listitem").filter(has_text=dbs)).to_contain_text("Done")
     host.goto(placement_url)
     host.get_by_role("button", name=re.compile(r"Confirm\s*: Induction arranged")).click()
     expect(host.locator("#clearance-checklist")).to_contain_text("Cleared")

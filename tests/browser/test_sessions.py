@@ -90,14 +90,17 @@ def book_visit(world, *, day: date, clock: str = "10:00") -> tuple[int, str]:
     return found
 
 
-def create_group(world, *, seats: int) -> tuple[int, str]:
-    """The facilitator's one-off supervision group on the first working day: (id, title)."""
+def create_group(world, *, seats: int, per_authority=None, count=1) -> tuple[int, str]:
+    """The facilitator's supervision group on the first working day (weekly, ``count``
+    times): (the first's id, title)."""
     start = at(working_day(), "10:00")
     with tenancy.scoped(set()):
         created = service.create_group(
             actor=world["facilitator"], kind=SessionKind.SUPERVISION_GROUP,
             title="Reflective supervision", starts_at=start,
             ends_at=start + timedelta(hours=2), location="Online", seats=seats,
+            seats_per_authority=per_authority, repeat="weekly" if count > 1 else "none",
+            count=count,
         )  # fmt: skip
         found = created[0].id, created[0].title
         db.session.commit()
@@ -301,6 +304,33 @@ def test_a_full_group_seat_passes_to_the_next_authoritys_waiting_participant(new
     second.reload()
     expect(second.get_by_text("You have a seat.")).to_be_visible()
     check_page(second)
+
+
+def test_seats_are_said_before_booking_and_a_series_is_one_action(new_page, visits, js):
+    session_id, title = create_group(visits, seats=3, per_authority=1, count=3)
+    with tenancy.scoped({visits.b.id}):
+        service.book_seat(actor=visits["participant_b"], tenant=visits.b, session_id=session_id,
+                          participant_id=visits["participant_b"].id)  # fmt: skip
+        db.session.commit()
+
+    page = new_page(js=js)
+    sign_in(page, visits["participant_a"].email, PASSWORD)
+    page.goto(f"/northbrook/sessions/{session_id}")
+    expect(page.locator("#seat-room")).to_have_text("1 seat free for Northbrook Council.")
+    check_page(page)
+    press(page, "Book all 3 coming sessions in this series")
+    expect(banner(page)).to_contain_text("3 seats booked for you")
+    expect(page.get_by_text("You have a seat.")).to_be_visible()
+    check_page(page)
+
+    manager = new_page(js=js)
+    sign_in(manager, visits["partner_manager_a"].email, PASSWORD)
+    manager.goto(f"/northbrook/sessions/{session_id}")
+    expect(manager.locator("#seat-room")).to_contain_text(
+        "Northbrook Council's 1 seat is taken, though 1 seat is free for other authorities"
+    )
+    expect(manager.get_by_role("button", name="Add to the waiting list")).to_be_visible()
+    check_page(manager)
 
 
 def test_a_participant_moves_a_visit_to_a_later_day(new_page, visits, js):

@@ -75,9 +75,33 @@ def seat(tenant_slug: str, session_id: int):
         flash(
             "Seat booked"
             if place.status == PlaceStatus.BOOKED
-            else "The session is full: you are on the waiting list",
+            else f"No seat is free for {g.tenant.name}: "
+            + ("you are" if place.participant_id == current_user.id else "they are")
+            + " on the waiting list",
             "success",
         )
+    return redirect(url_for("sessions.detail", session_id=session.id))
+
+
+@bp.post("/<int:session_id>/seat/series")
+@roles_required(*PARTNERS)
+def seat_series(tenant_slug: str, session_id: int):
+    """Book every coming session of the series in one action."""
+    session = tenant_session(session_id)
+    participant_id = _seat_participant(_seat_form())
+    booked = apply_change(
+        lambda: service.book_series(
+            actor=current_user,
+            tenant=g.tenant,
+            session_id=session.id,
+            participant_id=participant_id,
+        )
+    )
+    if booked is not None:
+        name = "you" if participant_id == current_user.id else "them"
+        flash(booked.summary(name)[:1].upper() + booked.summary(name)[1:], "success")
+        for passed, why in booked.passed_over:
+            flash(f"{service.when(passed)}: {why}", "info")
     return redirect(url_for("sessions.detail", session_id=session.id))
 
 

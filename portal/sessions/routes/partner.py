@@ -89,6 +89,7 @@ def detail_page(session: Session, tenant_id: int | None):
     seat_form = SeatForm()
     if current_user.role == Role.PARTNER_MANAGER and session.is_group and g.get("tenant"):
         participant_choices(seat_form.participant)
+    booking = session.is_group and tenant_id is not None and session.is_open
     return render_template(
         "sessions/detail.html",
         session=session,
@@ -105,4 +106,6 @@ def detail_page(session: Session, tenant_id: int | None):
         attendance=list(Attendance),
         tenant_id=tenant_id,
         reflect=g.get("tenant") is not None and mine is not None and not session.is_group,
+        room=service.seat_room(session, tenant_id) if booking else None,
+        coming=len(service.coming_in_series(session)) if booking and session.series_id else 0,
     )
