@@ -115,3 +115,18 @@ def test_the_share_page_says_what_each_button_does(boards, login_as):
     page = author.get(f"/northbrook/reflections/{authority}/share").text
     assert "Share with my authority" in page
     assert "I have checked these details" not in page
+
+
+def test_the_cohorts_own_people_are_colleagues_but_a_child_named_alone_is_found(boards):
+    """Issue 14: the check knows the portal's people. Another authority's participant in
+    the same cohort, named in full, is a colleague; a child named on their own, as the
+    subject of "told us", is a finding."""
+    with tenancy.system_scope():
+        boards["participant_b"].name = colleague = "Jack Whitfield"  # "Jack": a common name
+        db.session.commit()
+    body = f"{colleague} and I went on the joint visit. Ayodele told us she sleeps on the sofa."
+    reflection_id = write(boards, body=body, share=False)
+    with tenancy.scoped({boards.a.id}):
+        reflection = db.session.get(Reflection, reflection_id)
+        found = service.check_for_sharing(reflection).found["body"]
+    assert [f.text for f in found] == ["Ayodele"]

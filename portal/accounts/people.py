@@ -216,3 +216,21 @@ def people_query(role: str | None = None, words: str | None = None):
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     return named(query, words)
+
+
+def colleague_names(cohort_id: int) -> list[str]:
+    """The full names of everyone who works in a cohort's partnership: the partner staff
+    of its authorities and the host's staff. The identifier check passes them over
+    (portal/identifiers/people.py): "Leah Morgan and I went on the visit" names a
+    colleague, not a child. Memberships are read across the cohort as ids only."""
+    in_cohort = select(Tenant.id).where(Tenant.cohort_id == cohort_id)
+    members = tenancy.values_across(
+        select(Membership.user_id).where(Membership.tenant_id.in_(in_cohort))
+    )
+    return list(
+        db.session.scalars(
+            select(User.name).where(
+                User.active, or_(User.id.in_(members), User.role.in_(list(HOST_ROLES)))
+            )
+        )
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal import tenancy
 from portal.accounts.models import User
+from portal.accounts.people import colleague_names
 from portal.boards.listing import writable
 from portal.boards.mentions import mentioned_ids
 from portal.boards.models import (
@@ -60,7 +61,7 @@ def add_comment(reflection_id: int, *, actor: User, body: str) -> Comment:
     if len(body) > 5000:
         raise RuleError("A comment must be 5,000 characters or fewer", "body")
     # Checked even on a private reflection: its comments go with it if it is shared later.
-    found = find_identifiers(body)
+    found = find_identifiers(body, colleagues=colleague_names(reflection.board.cohort_id))
     if found:
         listed = "; ".join(f"“{f.text}”" for f in found[:5])
         raise RuleError(f"Remove details that could identify a child or family: {listed}", "body")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.accounts.models import User
+from portal.accounts.people import colleague_names
 from portal.audit.service import record
 from portal.boards import links
 from portal.boards.listing import board_for_reflecting, get_board, writable
@@ -202,7 +203,11 @@ class ShareRefused(RuleError):
 def check_for_sharing(reflection: Reflection) -> Check:
     """The identifier check on every text of the reflection that readers would see."""
     texts = shared_text(reflection)
-    found = {field: find_identifiers(text) if text else [] for field, text in texts.items()}
+    known = colleague_names(reflection.board.cohort_id) if any(texts.values()) else []
+    found = {
+        field: find_identifiers(text, colleagues=known) if text else []
+        for field, text in texts.items()
+    }
     return Check(reflection.visibility, texts, found)
 
 

@@ -15,6 +15,7 @@ from portal.identifiers.dates import dates_of_birth
 from portal.identifiers.finding import Candidate, Finding
 from portal.identifiers.names import names, not_names
 from portal.identifiers.numbers import case_ids, nhs_numbers
+from portal.identifiers.people import colleague_spans, standing_names
 from portal.identifiers.places import addresses, postcodes, saint_schools, schools
 
 # Every rule but the names, which run last and only outside ``not_names``. The order
@@ -32,26 +33,29 @@ _DETECTORS = (
 )
 
 
-def find_identifiers(text: str) -> list[Finding]:
+def find_identifiers(text: str, *, colleagues: Iterable[str] = ()) -> list[Finding]:
     """Details in ``text`` that could identify a child or family, in order.
 
-    Findings never overlap: where two rules match the same words, the more specific
-    (labelled, checked) one is kept, then the longer.
+    ``colleagues``: full names of the portal's own people, never a finding. Findings
+    never overlap: where two rules match the same words, the more specific (labelled,
+    checked) one is kept, then the longer.
     """
     if not text:
         return []
     candidates = [c for detect in _DETECTORS for c in detect(text)]
-    candidates += _names_allowed(text)
+    candidates += _names_allowed(text, colleagues)
     kept = _without_overlaps(candidates)
     return [Finding(c.kind, c.start, c.end, text[c.start : c.end], c.message) for c in kept]
 
 
-def _names_allowed(text: str) -> list[Candidate]:
-    """The names rules' candidates, less any touching a ``not_names`` span."""
+def _names_allowed(text: str, colleagues: Iterable[str]) -> list[Candidate]:
+    """The names rules' candidates, less any touching a ``not_names`` span or a
+    colleague (portal/identifiers/people.py)."""
     blocked = bytearray(len(text))
-    for start, end in not_names(text):
+    for start, end in not_names(text) + colleague_spans(text, colleagues):
         blocked[start:end] = b"\x01" * (end - start)
-    return [c for c in names(text) if 1 not in blocked[c.start : c.end]]
+    found = [*names(text), *standing_names(text)]
+    return [c for c in found if 1 not in blocked[c.start : c.end]]
 
 
 def _without_overlaps(candidates: Iterable[Candidate]) -> list[Candidate]:

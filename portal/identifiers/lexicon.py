@@ -145,7 +145,7 @@ STOP = (
     bangladeshi vietnamese brazilian hungarian czech slovak moroccan algerian ethiopian
     yemeni filipino lankan scottish welsh orthodox congolese somalian libyan egyptian
     kosovan serbian croatian bosnian greek cypriot japanese korean reception loss awareness
-    street road avenue lane close court house estate park square station town hall
+    street road avenue lane close court house estate park square station town hall door
     minecraft fortnite tiktok instagram snapchat facebook whatsapp youtube
     xbox playstation google teams zoom
     """
@@ -181,6 +181,11 @@ COMMON_NAMES = words(
 # Stop words that are also given names: a name only right next to a role word or an age
 # ("Summer, the youngest"), and not after "this", "in", "the" and the like.
 WORD_NAMES = words("summer autumn hope faith")
+# Adverbs look like nothing else capitalised at a sentence's start: "Honestly, ...".
+ADVERB_ENDINGS = (
+    "ally", "ately", "ently", "antly", "ously", "ively", "fully", "ably", "ibly", "ingly",
+    "edly", "ictly", "ectly", "ually", "tely",
+)  # fmt: skip
 # Given names that are also places or words: a name unless after "in", "from", "the" ...
 GUARDED_NAMES = words("grace jordan chelsea india georgia florence")
 GUARDS = words(

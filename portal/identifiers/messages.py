@@ -66,3 +66,9 @@ def msg_title(title: str) -> str:
         f"This looks like a person's name (after “{title}”). If it's a family member or "
         "carer, use their role instead, such as ‘the grandmother’."
     )
+
+
+MSG_NAME_PERSON = (
+    "This may be someone's name, standing where a person does in the sentence. If it is "
+    "a child or family member, use an initial or their role instead."
+)

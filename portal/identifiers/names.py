@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from portal.identifiers.dates import NUMERIC_DATE
 from portal.identifiers.finding import Candidate
 from portal.identifiers.lexicon import (
+    ADVERB_ENDINGS,
     CHILD_ROLES,
     COMMON_NAMES,
     FUNCTION_WORDS,
@@ -49,6 +50,7 @@ from portal.identifiers.tokens import (
     previous_word,
     strip_possessive,
     word_spans,
+    words_in,
 )
 
 # --- Patterns -----------------------------------------------------------------------------------
@@ -102,11 +104,6 @@ _MENTION = re.compile(rf"(?<![\w.])@{WORD}(?:[ ](?=[A-Z]){WORD}){{0,2}}")
 
 # --- Which words are names -----------------------------------------------------------------------
 
-_ADVERB_ENDINGS = (
-    "ally", "ately", "ently", "antly", "ously", "ively", "fully", "ably", "ibly", "ingly",
-    "edly", "ictly", "ectly", "ually", "tely",
-)  # fmt: skip
-
 
 def _is_name_word(word: str, strong: bool = False) -> bool:
     """A capitalised word that could be someone's name: not a stop word, not initials.
@@ -122,7 +119,7 @@ def _is_name_word(word: str, strong: bool = False) -> bool:
         return True
     if low in STOP or (low.endswith("s") and low[:-1] in STOP):
         return False
-    if len(low) >= 6 and low.endswith(_ADVERB_ENDINGS):
+    if len(low) >= 6 and low.endswith(ADVERB_ENDINGS):
         return False
     return not low.endswith("ing") or len(low) < 6
 
@@ -196,15 +193,44 @@ def names(text: str) -> Iterator[Candidate]:
     yield from _common_names(text)
 
 
+# The words a role can start with (``_ROLE``'s first words, hyphens or not), so that the
+# pattern is only tried where one stands rather than at every word.
+_ROLE_STARTS = frozenset(
+    {w.replace("-", "") for w in ROLE_WORDS} | {"foster", "kinship", "special", "young"}
+)
+_AGED_ROLE = re.compile(r"(?<![\w])\d{1,2}[ \-](?:year|month|week)s?[ \-]old", re.IGNORECASE)
+
+
+def _role_starts(text: str) -> list[int]:
+    starts = [
+        m.start()
+        for m in words_in(text)
+        if m.group().lower().replace("-", "") in _ROLE_STARTS
+        or m.group().lower().split("-", 1)[0] in _ROLE_STARTS
+    ]
+    return sorted(starts + [m.start() for m in _AGED_ROLE.finditer(text)])
+
+
+def _at_capitals(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern`` (which starts with a name) tried only where a capitalised word starts:
+    a name's first letter is a capital, and most words' is not."""
+    for word in words_in(text):
+        if word.group()[0].isupper():
+            m = pattern.match(text, word.start())
+            if m is not None:
+                yield m
+
+
 def _role_then_name(text: str) -> Iterator[Candidate]:
-    for m in _ROLE_THEN_NAME.finditer(text):
+    matches = (_ROLE_THEN_NAME.match(text, start) for start in _role_starts(text))
+    for m in filter(None, matches):
         span = _leading_name(text, m.end())
         if span and _word_name_ok(text, span):
             yield Candidate(*span, "name", _role_message(m.group("role")), 30)
 
 
 def _name_then_role(text: str) -> Iterator[Candidate]:
-    for m in _NAME_THEN_ROLE.finditer(text):
+    for m in _at_capitals(_NAME_THEN_ROLE, text):
         span = _trailing_name(m.group("name"), m.start("name"))
         if span is None or span[1] != m.end("name") or not _word_name_ok(text, span):
             continue
@@ -223,7 +249,7 @@ def _family_names(text: str) -> Iterator[Candidate]:
 
 def _name_then_age(text: str) -> Iterator[Candidate]:
     """The name, and a date of birth when the "age" is one in brackets."""
-    for m in _NAME_THEN_AGE.finditer(text):
+    for m in _at_capitals(_NAME_THEN_AGE, text):
         span = _trailing_name(m.group("name"), m.start("name"))
         if span is None or span[1] != m.end("name") or not _word_name_ok(text, span):
             continue
@@ -243,7 +269,7 @@ def _titled_names(text: str) -> Iterator[Candidate]:
 
 def _common_names(text: str) -> Iterator[Candidate]:
     """A common given name anywhere, with the name word after it ("Jayden Smith")."""
-    for m in ANY_WORD.finditer(text):
+    for m in words_in(text):
         word = m.group()
         base = strip_possessive(word)
         if not _is_common_name(text, m.start(), base):

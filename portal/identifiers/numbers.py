@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 
 from portal.identifiers.finding import Candidate
+from portal.identifiers.lexicon import words
 from portal.identifiers.messages import MSG_CASE, MSG_COURT, MSG_NHS, MSG_NINO
+from portal.identifiers.tokens import words_in
 
 # --- NHS numbers --------------------------------------------------------------------------------
 
@@ -50,8 +52,9 @@ _CASE_LABELLED = re.compile(
     (?:
         (?:case|child|client|person|family|referral|file|record|court|cp|cin|lac|yp)
             [ \t]*(?:ref(?:erence)?|id|number|no|num|\#)
-      | (?:mosaic|lcs|eclipse|liquid[ ]?logic|care[ ]?first|paris|swift|frameworki|azeus|ics
-           |upn|urn|uln)(?:[ \t]*(?:ref(?:erence)?|id|number|no|num|\#))?
+      | (?:mosaic|lcs|ll|eclipse|ecl|escr|liquid[ ]?logic|care[ ]?first|paris|swift
+           |frameworki|azeus|ics|upn|urn|uln)(?:[ \t]*(?:ref(?:erence)?|id|number|no|num|\#))?
+      | case
       | ref(?:erence)?(?:[ \t]*(?:number|no|num))?
       | id(?:[ \t]*(?:number|no|num))?
     )
@@ -59,6 +62,12 @@ _CASE_LABELLED = re.compile(
     (?P<value>(?:[a-z]{1,4}[\-/]?)?\d[\d/\-]{0,20}+[a-z]?)(?![\w])
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+# The words a case label starts with: the pattern is tried only where one stands.
+_LABEL_STARTS = words(
+    """case child client person family referral file record court cp cin lac yp mosaic lcs
+    ll eclipse ecl escr liquid liquidlogic care carefirst paris swift frameworki azeus ics
+    upn urn uln ref reference id"""
 )
 _CASE_CODE = re.compile(  # CHI-123456, CP-2024-0117
     r"(?<![\w\-/])[A-Z]{2,5}(?:-\d{5,10}|[\-/](?:19|20)\d\d[\-/]\d{3,7})(?![\w\-/])"
@@ -72,7 +81,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def case_ids(text: str) -> Iterator[Candidate]:
-    for m in _CASE_LABELLED.finditer(text):
+    labels = (w.start() for w in words_in(text) if w.group().lower() in _LABEL_STARTS)
+    for m in filter(None, (_CASE_LABELLED.match(text, start) for start in labels)):
         value = m.group("value").rstrip("/-")
         digits = sum(c.isdigit() for c in value)
         if digits >= 4 and not _YEAR.fullmatch(value):

@@ -20,9 +20,10 @@ from portal.identifiers.lexicon import (
     SCHOOL_MODIFIERS,
     SCHOOL_STOP,
     STOP,
+    words,
 )
 from portal.identifiers.messages import MSG_ADDRESS, MSG_POSTCODE, MSG_SCHOOL
-from portal.identifiers.tokens import previous_word
+from portal.identifiers.tokens import previous_word, words_in
 
 # --- Postcodes ----------------------------------------------------------------------------------
 
@@ -63,11 +64,18 @@ _ADDRESS = re.compile(
 # A named block of flats with no number, where the words around it say it is a home:
 # "on the fourth floor of Pevensey House", "she lives at Alder Court".
 _NAMED_BLOCK = re.compile(
-    r"(?=\w)(?<![\w])(?i:(?:floor|block|flat|flats|landing)[ ]+(?:of|in|at)"
-    r"|(?:lives?|living|staying|stays|moved|moving|rehoused|placed)[ ]+(?:in|at|to|into)"
-    r"(?:[ ]+a[ ]+flat[ ]+(?:in|at))?)[ ]+"
+    r"(?=\w)(?<![\w])(?i:(?:floor|block|flat|flats|landing)[ ]+(?:of|in|at|on)"
+    r"|(?:lives?|living|staying|stays|moved|moving|rehoused|placed)[ ]+(?:in|at|to|into|on)"
+    r"(?:[ ]+a[ ]+flat[ ]+(?:in|at|on))?)[ ]+"
     rf"(?P<block>{_STREET_NAME_WORD}(?:[ ]+{_STREET_NAME_WORD})?[ ]+"
-    r"(?:House|Tower|Court|Mansions|Heights|Buildings|Lodge))(?![\w'’])"
+    r"(?:House|Tower|Court|Mansions|Heights|Buildings|Lodge|Point|Walk|Estate))(?![\w'’])"
+)
+# A street where the family lives, with no number: "the family live on Clement Walk",
+# "moved out of Edenham Way", "Grandma lives on Wornington Road".
+_HOME_STREET = re.compile(
+    r"(?=\w)(?<![\w])(?i:lives?|living|stays?|staying|moved|moving|rehoused)[ ]+"
+    r"(?i:on|in|at|to|into|out[ ]+of|from|off)[ ]+(?:(?i:the)[ ]+)?"
+    rf"(?P<block>{_STREET_NAME_WORD}(?:[ ]+{_STREET_NAME_WORD})?[ ]+{_STREET_WORD})(?![\w'’])"
 )
 
 
@@ -76,8 +84,17 @@ def addresses(text: str) -> Iterator[Candidate]:
     yield from _numbered_addresses(text)
 
 
+# The words a named block's or a home street's phrase starts with.
+_BLOCK_STARTS = words(
+    "floor block flat flats landing live lives living staying stays stay moved moving rehoused"
+    " placed"
+)
+
+
 def _named_blocks(text: str) -> Iterator[Candidate]:
-    for m in _NAMED_BLOCK.finditer(text):
+    starts = [w.start() for w in words_in(text) if w.group().lower() in _BLOCK_STARTS]
+    found = [pattern.match(text, at) for at in starts for pattern in (_NAMED_BLOCK, _HOME_STREET)]
+    for m in filter(None, found):
         words = m.group("block").split()[:-1]
         if not any(w.lower() in STOP for w in words):
             yield Candidate(m.start("block"), m.end("block"), "address", MSG_ADDRESS, 50)

@@ -7,6 +7,7 @@ match can only start where a word starts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 LETTER = r"[^\W\d_]"  # one letter, in any alphabet
 WORD = rf"{LETTER}++(?:['’\-]{LETTER}++)*"  # "Lily-Mae", "O'Neill", "Kerry's"
@@ -36,3 +37,9 @@ def previous_word(text: str, pos: int) -> tuple[int, int] | None:
     while start > 0 and not text[start - 1].isspace() and end - start < 40:
         start -= 1
     return start, end
+
+
+@lru_cache(maxsize=8)
+def words_in(text: str) -> tuple[re.Match[str], ...]:
+    """Every word of ``text``, once: the rules that look at each word share the scan."""
+    return tuple(ANY_WORD.finditer(text))
