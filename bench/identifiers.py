@@ -34,6 +34,7 @@ from portal.identifiers import KINDS, Finding, find_identifiers
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "identifier_examples.jsonl"
 REFLECTIONS = ROOT / "tests" / "data" / "identifier_reflections.jsonl"
+TUNING = ROOT / "tests" / "data" / "identifier_tuning.jsonl"  # a third set, all for tuning
 COLLEAGUES = ROOT / "tests" / "data" / "identifier_colleagues.json"
 
 
@@ -223,11 +224,11 @@ def main() -> None:
         return
     first = load_examples(DATA)
     second = load_examples(REFLECTIONS)
-    tune = [e for e in second if e.split != "held_out"]
+    tune = [e for e in second if e.split != "held_out"] + load_examples(TUNING)
     held_out = [e for e in second if e.split == "held_out"]
     for title, examples, full in (
         (f"First set, {DATA.name} (in-sample: the rules were tuned on it)", first, True),
-        (f"Second set, tuning part ({REFLECTIONS.name})", tune, True),
+        (f"Tuning: the second set's tuning part and {TUNING.name}", tune, True),
         ("Second set, HELD OUT (never tuned on)", held_out, args.show_held_out),
     ):
         report = measure(examples, known=known)

@@ -5,8 +5,9 @@ sees each finding highlighted, with a plain-English reason, and can edit. The
 checker is deliberately cautious (a finding is a prompt to look again, not a
 verdict) but tuned against labelled sets of social-work reflections
 (``tests/data/identifier_examples.jsonl``, and a second set written apart from the
-rules with a held-out third, ``identifier_reflections.jsonl``; both measured by
-``bench/identifiers.py``, with its speed)
+rules with a held-out third, ``identifier_reflections.jsonl``, and a third set for
+tuning only, ``identifier_tuning.jsonl``; all measured by ``bench/identifiers.py``,
+with its speed)
 so that ordinary reflective writing, full of mothers, fathers, schools, dates
 and numbers, is rarely flagged.
 
@@ -22,12 +23,16 @@ What is looked for:
   ``@Full Name`` mentions of portal users, "Clare's Law" or the names of
   national case reviews;
 - names with no family word, where a person stands in the sentence: the subject
-  of "said", "told us", "was crying" ("Ayodele told us she sleeps on the sofa"),
-  after "with", "saw" or "spoke to", and names joined by "and" ("Hodan and Abdi");
+  of a verb ("Ayodele told us she sleeps on the sofa", "Mbuyi has asked", "Nyabol
+  arrived late"), the object of one or after "with", "for", "spoke to" ("I gave
+  Amani the cards"), a possessive ("Kwame's bedroom"), and names joined by "and" or
+  listed ("Hodan and Abdi", "Dritan, Valbona and the twins");
 - never a colleague: the portal's own people by full name (``colleagues=``, which
   the boards fill with everyone in the cohort's partnership), and anyone named next
   to a professional role or title ("my supervisor Funmi", "the practice educator,
-  Marek", "Dr Okonkwo from CAMHS", "PC Daniels") (``people``);
+  Marek", "Dr Okonkwo from CAMHS", "PC Daniels", "Leanne from the duty team"), and
+  writers and trainers cited ("reading Harry Ferguson", "the course with Carlene
+  Firmin") (``people``);
 - dates of birth and due dates, only when labelled ("DOB", "born on",
   "date of birth", "EDD"), or in brackets straight after a name: a bare date
   ("on 12 March we met") is not one;

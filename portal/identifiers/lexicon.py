@@ -79,7 +79,8 @@ PLACES = words(
     sussex hertfordshire norfolk suffolk devon cornwall yorkshire lancashire cumbria
     durham midlands eastmere northbrook southwick tri-borough romania poland somalia
     eritrea afghanistan syria ukraine nigeria ghana jamaica pakistan bangladesh turkey
-    iran iraq sudan albania vietnam portugal spain italy france germany"""
+    iran iraq sudan albania vietnam portugal spain italy france germany westfield
+    grenfell paddington notting westway shepherd's bush acton chiswick"""
 )
 STOP = (
     MONTHS
@@ -96,7 +97,7 @@ STOP = (
     wishes feelings hope hopes goal goals good great new old big small young little older younger
     eldest youngest oldest own birth biological maternal paternal extended wider whole
     day days week weeks month months year years morning afternoon evening night weekend
-    term half christmas easter eid diwali ramadan hanukkah halloween spring summer autumn
+    term half christmas easter eid diwali ramadan hanukkah halloween spring summer autumn lent
     winter holiday holidays bank
     social care worker workers work working manager managers team teams practice
     supervisor educator officer officers lead head headteacher teacher teachers nurse
@@ -146,6 +147,8 @@ STOP = (
     yemeni filipino lankan scottish welsh orthodox congolese somalian libyan egyptian
     kosovan serbian croatian bosnian greek cypriot japanese korean reception loss awareness
     street road avenue lane close court house estate park square station town hall door
+    space cross aid advice form bowlby winnicott maslow bronfenbrenner piaget vygotsky
+    erikson ainsworth kolb freud munro
     minecraft fortnite tiktok instagram snapchat facebook whatsapp youtube
     xbox playstation google teams zoom
     """
@@ -180,7 +183,7 @@ COMMON_NAMES = words(
 
 # Stop words that are also given names: a name only right next to a role word or an age
 # ("Summer, the youngest"), and not after "this", "in", "the" and the like.
-WORD_NAMES = words("summer autumn hope faith")
+WORD_NAMES = words("summer autumn hope faith joy")
 # Adverbs look like nothing else capitalised at a sentence's start: "Honestly, ...".
 ADVERB_ENDINGS = (
     "ally", "ately", "ently", "antly", "ously", "ively", "fully", "ably", "ibly", "ingly",

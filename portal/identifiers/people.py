@@ -33,6 +33,8 @@ PROFESSIONS = (
     "sergeant", "constable", "clinician", "lead", "educator", "worker", "adviser",
     "advisor", "head", "cafcass guardian", "children's guardian", "guardian ad litem",
     "reviewing officer", "inspector", "caseworker", "housing officer", "designated lead",
+    "facilitator", "trainer", "tutor", "lecturer", "coach", "priest", "imam", "chaplain",
+    "vicar", "rabbi", "pastor",
 )  # fmt: skip
 _PROFESSION = "|".join(re.escape(p).replace(r"\ ", "[ ]+") for p in PROFESSIONS)
 # Teams and services a professional is "from": "Kwame (YOT)", "Dr Ali (CAMHS)".
@@ -43,7 +45,7 @@ _NAME = rf"{_TITLE}?(?=[A-Z]){WORD}(?:[ ](?=[A-Z]){WORD}){{0,2}}"
 # at the secondary school, Mr Baptiste".
 _ROLE_THEN_NAME = re.compile(
     rf"{START}(?i:{_PROFESSION})(?:['’]s)?"
-    r"(?:[ ]+(?i:at|from|for|in)[ ]+(?:(?i:the|our|their|her|his)[ ]+)?(?:[\w\-]+[ ]+){0,2}"
+    r"(?:[ ]+(?i:at|from|for|in|on|with)[ ]+(?:(?i:the|our|their|her|his)[ ]+)?(?:[\w\-]+[ ]+){0,2}"
     r"[\w\-]+(?=,))?"
     rf"[ ]*(?P<comma>[,(][ ]*)?(?P<name>{_NAME})(?P<after>,|[ ]+(?P<verb>[a-z]+))?"
 )
@@ -52,10 +54,26 @@ _NAME_THEN_ROLE = re.compile(
     rf"{START}(?=[A-Z])(?P<name>{_NAME})(?:,[ ]+(?i:(?:my|our|the|their|her|his|a)[ ]+)"
     rf"(?:[\w\-]+[ ]+){{0,2}}(?i:{_PROFESSION})(?![\w])"
     rf"|[ ]+\((?i:(?:my|our|the)[ ]+)?(?i:{_PROFESSION}|{_TEAM})(?![\w])[^)]{{0,30}}\)"
-    rf"|[ ]+(?i:from|of|at)[ ]+(?:the[ ]+)?(?P<org>[A-Z][\w&\-]*(?:[ ][A-Z][\w&\-]*){{0,3}}))"
+    rf"|[ ]+(?i:from|of|at)[ ]+(?:the[ ]+)?(?P<org>[A-Z][\w&\-]*(?:[ ][A-Z][\w&\-]*){{0,3}})"
+    r"|[ ]+(?i:from|of|at|in)[ ]+(?:the|our|their)[ ]+(?:[a-z\-]+[ ]+){0,4}"
+    r"(?:team|service|unit|hub|clinic|practice|department|office|project)(?![\w]))"
 )
 # A titled professional: "Dr Okonkwo", "PC Daniels".
-_TITLED_PROFESSIONAL = re.compile(rf"{START}(?:Dr|Prof|PC|DC|DS|DI|Sgt|Cllr)\.?[ ]+{_NAME}")
+_TITLED_PROFESSIONAL = re.compile(
+    rf"{START}(?:Dr|Prof|PC|DC|DS|DI|Sgt|Cllr|Sister|Imam|Rabbi|Reverend|Rev|Pastor)\.?[ ]+{_NAME}"
+)
+# Writers and trainers: "reading Harry Ferguson", "the material by Andrew Turnell", "the
+# course with Carlene Firmin", "As Kübler-Ross describes".
+_WORK = (
+    r"(?i:book|books|article|articles|model|material|materials|workshop|course|training"
+    r"|session|research|theory|framework|paper|talk|lecture|chapter|podcast|webinar|module)"
+)
+_AUTHOR = re.compile(
+    rf"{START}(?:(?i:reading|read|quoting|quoted)[ ]+"
+    rf"|{_WORK}(?:[ ]+[a-z]+){{0,3}}[ ]+(?i:by|with|from|of)[ ]+"
+    rf"|(?i:as)[ ]+(?=(?P<cited>{_NAME})[ ]+(?i:describes|argues|writes|suggests|says|puts it)))"
+    rf"(?P<name>{_NAME})"
+)
 
 # Where a person stands: the name before a verb of saying or doing, or after a verb of
 # meeting, "with", or another name and "and".
@@ -73,11 +91,19 @@ SAYING = words(
 SPEAKING = words("said says told tells asked asks replied answered shouted whispered explained")
 MEETING = words(
     """with saw see seeing met meet meeting visited visit visiting asked ask told tell
-    phoned called call helped help supported support watched watch collected collect
-    played play and"""
+    phoned called call helped help helping supported support watched watch collected
+    collect played play and gave give giving bought buy noticed notice found find hear
+    heard get got about for beside behind taught teach drove drive took take brought
+    bring showed show reassured"""
 )
 
 
+_TITLE_STARTS = words("dr prof pc dc ds di sgt cllr sister imam rabbi reverend rev pastor")
+_AUTHOR_STARTS = words(
+    """reading read quoting quoted as book books article articles model material materials
+    workshop course training session research theory framework paper talk lecture chapter
+    podcast webinar module"""
+)
 _PROFESSION_STARTS = frozenset(p.split()[0].lower() for p in PROFESSIONS)
 
 
@@ -110,7 +136,12 @@ def colleague_spans(text: str, colleagues: Iterable[str] = ()) -> list[tuple[int
         org = m.group("org")
         if org is None or org.split()[0].lower() in STOP or org.isupper():
             spans.append(m.span("name"))
-    spans += [m.span() for m in _TITLED_PROFESSIONAL.finditer(text)]
+    for word in words_in(text):  # titles and citations, where their first word stands
+        first = word.group().lower()
+        if first in _TITLE_STARTS and (m := _TITLED_PROFESSIONAL.match(text, word.start())):
+            spans.append(m.span())
+        if first in _AUTHOR_STARTS and (m := _AUTHOR.match(text, word.start())):
+            spans.append(m.span("name"))
     return spans
 
 
@@ -126,13 +157,41 @@ def standing_names(text: str) -> Iterator[Candidate]:
         speaking = after is not None and after.group().lower() in SPEAKING
         if not _could_be_a_name(word, speaking=speaking):
             continue
-        said = after is not None and (after.group().lower() in SAYING or _was_doing(text, after))
-        met = before is not None and (
-            before.group().lower() in MEETING or _spoke_to(text, before.span())
-        )
-        joined = after is not None and after.group() == "and" and _next_is_name(text, after)
-        if said or met or joined:
+        if _stands_as_a_person(text, found, i, before, after):
             yield Candidate(m.start(), m.end(), "name", MSG_NAME_PERSON, 20)
+
+
+def _stands_as_a_person(text, found, i, before, after) -> bool:
+    m = found[i]
+    if after is not None:
+        low = after.group().lower()
+        if low in SAYING or low in DOING or _was_doing(text, after):
+            return True  # "Ayodele told us", "Mbuyi has asked", "Nyabol arrived late"
+        if low.endswith("ed") and len(low) >= 5 and low not in NOT_VERBS:
+            return True
+        if after.group() == "and" and _next_is_name(text, after):
+            return True  # "Hodan and Abdi"
+    if before is not None and (before.group().lower() in MEETING or _spoke_to(text, before.span())):
+        return True  # "with Tesfay", "I gave Amani", "spoke to Temitope"
+    rest = text[m.end() : m.end() + 3]
+    if rest[:2] in ("'s", "’s") and _then_lowercase(text, m.end() + 2):
+        return True  # "Kwame's bedroom"
+    if rest[:1] == "," and i + 1 < len(found):
+        following = found[i + 1]
+        if (
+            following.group() in CLAUSE
+            or (  # "Akosua, when I asked", "Tomasz, from what"
+                following.group()[0].isupper()
+                and _could_be_a_name(following.group())
+                and text[following.end() : following.end() + 4] == " and"
+            )
+        ):  # "Dritan, Valbona and the twins"
+            return following.start() == m.end() + 2
+    return False
+
+
+def _then_lowercase(text: str, at: int) -> bool:
+    return text[at : at + 1] == " " and text[at + 1 : at + 2].islower()
 
 
 def _joined(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
@@ -140,6 +199,15 @@ def _joined(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
     return second.start() == first.end() + 1 and text[first.end()] == " "
 
 
+# After a name: a verb that says it is someone ("Mbuyi has asked", "Yaman keeps").
+DOING = words(
+    """has had have is was keeps kept spent spends started starts arrived arrives answered
+    hardly never still always began begun translated comforted picked held stopped
+    didn't doesn't wasn't isn't can't won't wouldn't couldn't would could will can might
+    seemed gets got took takes gave gives made makes ran told"""
+)
+NOT_VERBS = words("red bed shed need seed breed speed indeed embed united based led")
+CLAUSE = words("when from who whose while as after before because although though if I")
 FEELINGS = words(
     """proud happy sad upset angry quiet tired scared frightened worried excited calm shy
     withdrawn anxious keen relieved nervous cross distressed tearful chatty confident
