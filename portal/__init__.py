@@ -99,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.partner.routes import bp as partner_bp
     from portal.placements.routes import bp as placements_bp
     from portal.placements.routes import host_bp as host_placements_bp
+    from portal.programme.routes import admin_bp as programme_admin_bp
+    from portal.programme.routes import bp as programme_bp
     from portal.sessions.routes import bp as sessions_bp
     from portal.sessions.routes import feed_bp as calendar_bp
     from portal.sessions.routes import host_bp as host_sessions_bp
@@ -107,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_cohorts_bp)
+    app.register_blueprint(programme_admin_bp)
+    app.register_blueprint(programme_bp)
     app.register_blueprint(operations_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(host_bp)

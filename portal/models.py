@@ -12,5 +12,6 @@ from portal.jobs.models import JobRun, OutboxMessage  # noqa: F401
 from portal.mail.models import MailMessage  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.placements.models import Placement, PlacementEvent  # noqa: F401
+from portal.programme import models as programme  # noqa: F401
 from portal.sessions import models as sessions  # noqa: F401
 from portal.tenants.models import Cohort, Tenant  # noqa: F401

@@ -13,7 +13,7 @@ from flask_login import current_user
 from portal.accounts.models import ROLE_LABELS, Role
 from portal.accounts.pending import AccountState, account_state, invitation_expires_at
 from portal.auth import session_seconds_left
-from portal.common.clock import london, london_time, utcnow
+from portal.common.clock import london, london_exact, london_time, utcnow
 from portal.common.text import plural
 from portal.security import csp_nonce
 
@@ -45,6 +45,7 @@ def navigation() -> list[dict]:
             ("Overview", url_for("admin.index")),
             ("People", url_for("admin.users")),
             ("Cohorts", url_for("admin_cohorts.index")),
+            ("Programme", url_for("programme_admin.rounds_list")),
             ("Services", url_for("admin.services")),
             ("Placement requests", url_for("host_placements.lead_index")),
             ("Audit log", url_for("admin.audit")),
@@ -132,6 +133,7 @@ def idle_timeout() -> dict | None:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(london_time, "london_time")
+    app.add_template_filter(london_exact, "london_exact")
     app.add_template_filter(plural, "plural")  # {{ n | plural("problem") }}
     app.add_template_global(wtforms_errors, "wtforms_errors")  # replaces the plain one
     app.add_template_global(account_state, "account_state")

@@ -18,6 +18,7 @@ from portal.jobs.models import JobRun, OutboxMessage
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.placements.models import Placement
+from portal.programme.models import Round
 from portal.sessions.models import (
     AvailabilityException,
     ExceptionKind,
@@ -39,6 +40,7 @@ PUBLIC = {
     "auth.forgot_password",
     "auth.reset_password",
     "calendar.feed",  # the secret token is the key (calendar apps cannot sign in)
+    "programme.index",  # the open round's page: applicants come from any council
 }
 
 MANAGER, PARTICIPANT = "partner_manager_a", "participant_a"
@@ -127,6 +129,11 @@ ALLOWED = {
     "admin_cohorts.index": {ADMIN},
     "admin_cohorts.new": {ADMIN},
     "admin_cohorts.apply_files": {ADMIN},
+    "programme_admin.rounds_list": {ADMIN},
+    "programme_admin.new_round": {ADMIN},
+    "programme_admin.round_page": {ADMIN},
+    "programme_admin.add_criterion": {ADMIN},
+    "programme_admin.add_question": {ADMIN},
     "placements.undo_approval": {LEAD, ADMIN},
     "host_sessions.week": {*HOSTS, ADMIN},
     "host_sessions.session_detail": {*HOSTS, ADMIN},
@@ -228,6 +235,8 @@ def _values(rule, world, ids) -> dict:
             values[arg] = ids["flag"]
         elif arg == "exception_id":
             values[arg] = ids["exception"]
+        elif arg == "round_id":
+            values[arg] = ids["round"]
         elif arg == "token":
             values[arg] = "not-a-token"
         else:
@@ -324,6 +333,13 @@ def ids(world, db):
         db.session.flush()
         board_ids = {"board": board.id, "reflection": reflection.id, "draft": draft.id,
                      "comment": comment.id, "flag": flag.id}  # fmt: skip
+        programme_round = Round(
+            title="Practice leaders", opens_at=utcnow(), closes_at=utcnow() + timedelta(days=30),
+            places=20,
+        )  # fmt: skip
+        db.session.add(programme_round)
+        db.session.flush()
+        board_ids["round"] = programme_round.id
     db.session.commit()
     return {
         "message": message_id,

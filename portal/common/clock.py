@@ -87,6 +87,17 @@ def london(value: datetime | None) -> str:
     )
 
 
+def london_exact(value: datetime | None) -> str:
+    """A UTC time to the second, as a person in England reads it: a closing time,
+    '31 January 2027, 11:59:59pm'."""
+    if value is None:
+        return ""
+    local = as_utc(value).astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0")
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{local.day} {local:%B %Y}, {hour}:{local:%M:%S}{suffix}"
+
+
 def london_time(value: datetime | None) -> str:
     """A UTC time as a London clock time, e.g. '09:05'."""
     return "" if value is None else f"{as_utc(value).astimezone(LONDON):%H:%M}"
