@@ -68,17 +68,20 @@ def keep(user_id: int, path: str, sent: Iterable[tuple[str, str]]) -> bool:
     return True
 
 
+def _recent(user_id: int, path: str):
+    """A copy ``user_id`` kept of ``path`` in the last ``KEEP_FOR``."""
+    return (
+        (KeptForm.user_id == user_id)
+        & (KeptForm.path == path)
+        & (KeptForm.created_at >= utcnow() - KEEP_FOR)
+    )
+
+
 def take(user_id: int, path: str) -> MultiDict | None:
     """What ``user_id`` typed on the page at ``path``, if a recent copy is kept; the copy
     is deleted in the same statement, so it fills the form once."""
     fields = db.session.scalar(
-        delete(KeptForm)
-        .where(
-            KeptForm.user_id == user_id,
-            KeptForm.path == path,
-            KeptForm.created_at >= utcnow() - KEEP_FOR,
-        )
-        .returning(KeptForm.fields)
+        delete(KeptForm).where(_recent(user_id, path)).returning(KeptForm.fields)
     )
     return MultiDict([tuple(pair) for pair in fields]) if fields else None
 
@@ -87,13 +90,4 @@ def waiting(user_id: int | None, path: str) -> bool:
     """Whether a recent copy of what ``user_id`` typed on ``path`` is kept."""
     if user_id is None:
         return False
-    return (
-        db.session.scalar(
-            select(KeptForm.id).where(
-                KeptForm.user_id == user_id,
-                KeptForm.path == path,
-                KeptForm.created_at >= utcnow() - KEEP_FOR,
-            )
-        )
-        is not None
-    )
+    return db.session.scalar(select(KeptForm.id).where(_recent(user_id, path))) is not None

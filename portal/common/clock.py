@@ -78,24 +78,23 @@ def as_utc(value: datetime) -> datetime:
 
 def london(value: datetime | None) -> str:
     """A UTC time as a person in England reads it, e.g. '3 March 2027, 9:05am'."""
-    if value is None:
-        return ""
-    local = as_utc(value).astimezone(LONDON)
-    hour = local.strftime("%I").lstrip("0")
-    return f"{local.day} {local:%B %Y}, {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
-        "PM", "pm"
-    )
+    return _spoken(value, "%M")
 
 
 def london_exact(value: datetime | None) -> str:
     """A UTC time to the second, as a person in England reads it: a closing time,
     '31 January 2027, 11:59:59pm'."""
+    return _spoken(value, "%M:%S")
+
+
+def _spoken(value: datetime | None, minutes: str) -> str:
     if value is None:
         return ""
     local = as_utc(value).astimezone(LONDON)
     hour = local.strftime("%I").lstrip("0")
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{local.day} {local:%B %Y}, {hour}:{local:%M:%S}{suffix}"
+    return f"{local.day} {local:%B %Y}, {hour}:{local.strftime(minutes)}{local:%p}".replace(
+        "AM", "am"
+    ).replace("PM", "pm")
 
 
 def london_time(value: datetime | None) -> str:

@@ -39,7 +39,13 @@ PROFESSIONS = (
 _PROFESSION = "|".join(re.escape(p).replace(r"\ ", "[ ]+") for p in PROFESSIONS)
 # Teams and services a professional is "from": "Kwame (YOT)", "Dr Ali (CAMHS)".
 _TEAM = "camhs|yot|yos|mash|cafcass|nspcc|edt|police|housing|health|school|the team"
-_TITLE = r"(?:(?:Dr|Prof|PC|DC|DS|DI|Sgt|Cllr|Mr|Mrs|Ms|Miss|Mx)\.?[ ]+)"
+# Titles only professionals carry ("Dr Okonkwo", "PC Daniels", "Imam Yusuf"), and those
+# anyone may ("Mrs Patel", a colleague only next to a role).
+PROFESSIONAL_TITLES = (
+    "Dr", "Prof", "PC", "DC", "DS", "DI", "Sgt", "Cllr", "Sister", "Imam", "Rabbi",
+    "Reverend", "Rev", "Pastor",
+)  # fmt: skip
+_TITLE = rf"(?:(?:{'|'.join(PROFESSIONAL_TITLES[:8])}|Mr|Mrs|Ms|Miss|Mx)\.?[ ]+)"
 _NAME = rf"{_TITLE}?(?=[A-Z]){WORD}(?:[ ](?=[A-Z]){WORD}){{0,2}}"
 # "my supervisor Funmi", "the practice educator, Marek,", "our IRO (Bridget)", "the DSL
 # at the secondary school, Mr Baptiste".
@@ -59,9 +65,7 @@ _NAME_THEN_ROLE = re.compile(
     r"(?:team|service|unit|hub|clinic|practice|department|office|project)(?![\w]))"
 )
 # A titled professional: "Dr Okonkwo", "PC Daniels".
-_TITLED_PROFESSIONAL = re.compile(
-    rf"{START}(?:Dr|Prof|PC|DC|DS|DI|Sgt|Cllr|Sister|Imam|Rabbi|Reverend|Rev|Pastor)\.?[ ]+{_NAME}"
-)
+_TITLED_PROFESSIONAL = re.compile(rf"{START}(?:{'|'.join(PROFESSIONAL_TITLES)})\.?[ ]+{_NAME}")
 # Writers and trainers: "reading Harry Ferguson", "the material by Andrew Turnell", "the
 # course with Carlene Firmin", "As Kübler-Ross describes".
 _WORK = (
@@ -98,7 +102,7 @@ MEETING = words(
 )
 
 
-_TITLE_STARTS = words("dr prof pc dc ds di sgt cllr sister imam rabbi reverend rev pastor")
+_TITLE_STARTS = frozenset(title.lower() for title in PROFESSIONAL_TITLES)
 _AUTHOR_STARTS = words(
     """reading read quoting quoted as book books article articles model material materials
     workshop course training session research theory framework paper talk lecture chapter

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from portal.accounts.models import User
 from portal.common.clock import utcnow
@@ -29,6 +29,7 @@ class SeriesBooking:
     passed_over: list[tuple[Session, str]] = field(default_factory=list)
 
     def summary(self, name: str) -> str:
+        """ "2 seats booked for you; on the waiting list for 1 session." """
         parts = []
         if self.booked:
             parts.append(f"{plural(len(self.booked), 'seat')} booked for {name}")
@@ -39,21 +40,29 @@ class SeriesBooking:
         return "; ".join(parts) + "."
 
 
-def coming_in_series(session: Session) -> list[Session]:
-    """The sessions of ``session``'s series still to come and open to booking."""
+def _coming(session: Session) -> Select:
+    return select(Session).where(
+        Session.series_id == session.series_id,
+        Session.starts_at > utcnow(),
+        Session.status.in_(list(BUSY)),
+    )
+
+
+def coming_in_series(session: Session, *, lock: bool = False) -> list[Session]:
+    """The sessions of ``session``'s series still to come and open to booking, soonest
+    first; ``lock``: locked in that order, in the one statement (a booking of each
+    happens one at a time, as a single booking locks its session)."""
     if session.series_id is None:
         return [session]
-    return list(
-        db.session.scalars(
-            select(Session)
-            .where(
-                Session.series_id == session.series_id,
-                Session.starts_at > utcnow(),
-                Session.status.in_(list(BUSY)),
-            )
-            .order_by(Session.starts_at)
-        )
-    )
+    statement = _coming(session).order_by(Session.starts_at)
+    return list(db.session.scalars(statement.with_for_update() if lock else statement))
+
+
+def coming_count(session: Session) -> int:
+    """How many sessions of ``session``'s series are still to come (0 if not a series)."""
+    if session.series_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_coming(session).subquery()))
 
 
 def book_series(
@@ -61,8 +70,7 @@ def book_series(
 ) -> SeriesBooking:
     participant = booking_for(actor, tenant, participant_id)
     result = SeriesBooking()
-    for session in coming_in_series(group_session(session_id)):
-        locked = group_session(session.id)
+    for locked in coming_in_series(group_session(session_id), lock=True):
         try:  # take_seat refuses before it writes anything
             place = take_seat(actor, tenant, locked, participant)
         except RuleError as refusal:

@@ -67,7 +67,7 @@ from portal.sessions.messages import (
     session_path,
     when,
 )
-from portal.sessions.series import SeriesBooking, book_series, coming_in_series
+from portal.sessions.series import SeriesBooking, book_series, coming_count, coming_in_series
 from portal.sessions.views import (
     attended_by,
     authority_sessions,
@@ -89,7 +89,7 @@ from portal.sessions.visits import (
 __all__ = [
     "LENGTHS", "MAX_OCCURRENCES", "NOTICE", "ONLINE", "REMINDER_BEFORE", "REPEATS", "Slot",
     "add_exception", "attended_by", "authority_sessions", "book_seat", "book_series",
-    "book_visit", "coming_in_series", "SeriesBooking", "seat_room", "SeatRoom",
+    "book_visit", "coming_count", "coming_in_series", "SeriesBooking", "seat_room", "SeatRoom",
     "busy_as_host", "busy_as_participant", "calendar_sessions", "can_book_for", "can_change",
     "can_record_attendance", "cancel_session", "confirm_session", "create_group",
     "exceptions_for", "feed_for", "feed_owner", "fill_from_waiting_list", "find_slots",

@@ -98,8 +98,8 @@ def seat_series(tenant_slug: str, session_id: int):
         )
     )
     if booked is not None:
-        name = "you" if participant_id == current_user.id else "them"
-        flash(booked.summary(name)[:1].upper() + booked.summary(name)[1:], "success")
+        said = booked.summary("you" if participant_id == current_user.id else "them")
+        flash(said[:1].upper() + said[1:], "success")
         for passed, why in booked.passed_over:
             flash(f"{service.when(passed)}: {why}", "info")
     return redirect(url_for("sessions.detail", session_id=session.id))

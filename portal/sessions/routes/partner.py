@@ -107,5 +107,5 @@ def detail_page(session: Session, tenant_id: int | None):
         tenant_id=tenant_id,
         reflect=g.get("tenant") is not None and mine is not None and not session.is_group,
         room=service.seat_room(session, tenant_id) if booking else None,
-        coming=len(service.coming_in_series(session)) if booking and session.series_id else 0,
+        coming=service.coming_count(session) if booking else 0,
     )
