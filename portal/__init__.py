@@ -99,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.partner.routes import bp as partner_bp
     from portal.placements.routes import bp as placements_bp
     from portal.placements.routes import host_bp as host_placements_bp
+    from portal.programme import admin_applications, apply_routes  # noqa: F401 - on its blueprints
+    from portal.programme import scope as programme_scope
     from portal.programme.routes import admin_bp as programme_admin_bp
     from portal.programme.routes import bp as programme_bp
     from portal.sessions.routes import bp as sessions_bp
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_cohorts_bp)
     app.register_blueprint(programme_admin_bp)
     app.register_blueprint(programme_bp)
+    programme_scope.init_app(app)  # after the sign-in's request hooks: it reads who it is
     app.register_blueprint(operations_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(host_bp)
@@ -137,10 +140,12 @@ def register_cli(app: Flask) -> None:
     from portal.demo import seed_demo_command
     from portal.jobs.cli import worker_command
     from portal.mail.cli import mail_cli
+    from portal.programme.cli import programme_cli
     from portal.tenants.cli import tenants_cli
 
     app.cli.add_command(tenants_cli)
     app.cli.add_command(boards_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(programme_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)

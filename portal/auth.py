@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_login import current_user, login_url
+from flask_login import current_user, login_url, login_user
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -164,6 +164,16 @@ def refill_after_sign_in() -> None:
     if path == request.full_path.rstrip("?"):
         g.refill = kept_forms.take(current_user.id, path)
         db.session.commit()
+
+
+def start_browser_session(user: User) -> None:
+    """A fresh session for a fresh sign-in: nothing from before survives (no fixation).
+    Its row is committed here: the caller has committed its own work already."""
+    session.clear()
+    login_user(user)
+    session["sid"] = sign_in_sessions.start(user, user_agent=request.user_agent.string)
+    session.permanent = True
+    db.session.commit()
 
 
 def session_seconds_left() -> int | None:

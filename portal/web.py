@@ -26,6 +26,8 @@ def home_url_for(user) -> str:
         return url_for("admin.index")
     if user.is_host:
         return url_for("host.index")
+    if user.role == Role.APPLICANT:
+        return url_for("programme.my_applications")
     from portal.accounts.service import home_tenant
 
     tenant = home_tenant(user)
@@ -62,6 +64,8 @@ def navigation() -> list[dict]:
             items += [("Moderation", url_for("host_boards.moderation"))]
         if role == Role.SERVICE_LEAD:
             items += [("Placement requests", url_for("host_placements.lead_index"))]
+    elif role == Role.APPLICANT:
+        items += [("Your applications", url_for("programme.my_applications"))]
     tenant = g.get("tenant")
     if tenant is None and not current_user.is_host:
         from portal.accounts.service import home_tenant

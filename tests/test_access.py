@@ -12,13 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from portal import tenancy
+from portal.accounts.models import Role, User
 from portal.boards.models import Board, Comment, Flag, Reflection, ReflectionStatus, Visibility
 from portal.common.clock import today, utcnow
 from portal.jobs.models import JobRun, OutboxMessage
 from portal.mail.service import queue_mail
 from portal.notifications.service import notify
 from portal.placements.models import Placement
-from portal.programme.models import Round
+from portal.programme import scope as programme_scope
+from portal.programme.models import Application, Round
 from portal.sessions.models import (
     AvailabilityException,
     ExceptionKind,
@@ -41,6 +43,8 @@ PUBLIC = {
     "auth.reset_password",
     "calendar.feed",  # the secret token is the key (calendar apps cannot sign in)
     "programme.index",  # the open round's page: applicants come from any council
+    "programme.apply",  # starting an application: by an emailed link, or signed in
+    "programme.start",  # the emailed link's token is the key
 }
 
 MANAGER, PARTICIPANT = "partner_manager_a", "participant_a"
@@ -134,6 +138,18 @@ ALLOWED = {
     "programme_admin.round_page": {ADMIN},
     "programme_admin.add_criterion": {ADMIN},
     "programme_admin.add_question": {ADMIN},
+    "programme_admin.applications": {ADMIN},
+    "programme_admin.application": {ADMIN},
+    "programme_admin.extend": {ADMIN},
+    "programme_admin.equality_report": {ADMIN},
+    # Anyone signed in may apply, so may list their own applications ...
+    "programme.my_applications": EVERYONE,
+    # ... but an application's pages are its applicant's alone (the admins read it on
+    # theirs): the one in the matrix is an applicant's outside the world, so all get 404.
+    "programme.application": set(),
+    "programme.autosave": set(),
+    "programme.check": set(),
+    "programme.equality_page": set(),
     "placements.undo_approval": {LEAD, ADMIN},
     "host_sessions.week": {*HOSTS, ADMIN},
     "host_sessions.session_detail": {*HOSTS, ADMIN},
@@ -237,6 +253,8 @@ def _values(rule, world, ids) -> dict:
             values[arg] = ids["exception"]
         elif arg == "round_id":
             values[arg] = ids["round"]
+        elif arg == "application_id":
+            values[arg] = ids["application"]
         elif arg == "token":
             values[arg] = "not-a-token"
         else:
@@ -340,6 +358,14 @@ def ids(world, db):
         db.session.add(programme_round)
         db.session.flush()
         board_ids["round"] = programme_round.id
+        someone = User(email="applicant@example.org", name="An Applicant", role=Role.APPLICANT)
+        db.session.add(someone)
+        db.session.flush()
+        with programme_scope.as_person(someone.id):
+            application = Application(round_id=programme_round.id, applicant_id=someone.id)
+            db.session.add(application)
+            db.session.flush()
+            board_ids["application"] = application.id
     db.session.commit()
     return {
         "message": message_id,

@@ -22,6 +22,9 @@ class Role(enum.StrEnum):
     SERVICE_LEAD = "service_lead"
     FACILITATOR = "facilitator"
     CENTRE_ADMIN = "centre_admin"
+    # Someone from any council applying to the practice leader programme, who signed
+    # in with an emailed link: no authority, no host work, only their own applications.
+    APPLICANT = "applicant"
 
     @property
     def label(self) -> str:
@@ -39,9 +42,11 @@ ROLE_LABELS = {
     Role.SERVICE_LEAD: "Host service lead",
     Role.FACILITATOR: "Facilitator or coach",
     Role.CENTRE_ADMIN: "Centre admin",
+    Role.APPLICANT: "Programme applicant",
 }
 PARTNER_ROLES = frozenset({Role.PARTNER_MANAGER, Role.PARTICIPANT})
-HOST_ROLES = frozenset(Role) - PARTNER_ROLES
+PROGRAMME_ROLES = frozenset({Role.APPLICANT})
+HOST_ROLES = frozenset(Role) - PARTNER_ROLES - PROGRAMME_ROLES
 
 _role_type = Enum(Role, native_enum=False, length=30)
 

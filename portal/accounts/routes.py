@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from portal.accounts import kept_forms, service, sign_in_sessions, throttle
 from portal.accounts.forms import (
@@ -22,7 +22,7 @@ from portal.accounts.forms import (
     SetPasswordForm,
     SignInForm,
 )
-from portal.auth import page_sent_from, session_seconds_left
+from portal.auth import page_sent_from, session_seconds_left, start_browser_session
 from portal.common.routes import form_error, polled
 from portal.errors import RuleError
 from portal.extensions import db, limiter
@@ -30,16 +30,6 @@ from portal.security import safe_next
 from portal.web import home_url_for
 
 bp = Blueprint("auth", __name__)
-
-
-def _start_session(user) -> None:
-    """A fresh session for a fresh sign-in: nothing from before survives (no fixation).
-    Its row is committed here: the caller has committed its own work already."""
-    session.clear()
-    login_user(user)
-    session["sid"] = sign_in_sessions.start(user, user_agent=request.user_agent.string)
-    session.permanent = True
-    db.session.commit()
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -63,7 +53,7 @@ def sign_in():
         if user is not None:
             target = safe_next(form.next.data, home_url_for(user))
             db.session.commit()
-            _start_session(user)
+            start_browser_session(user)
             if form.next.data:  # that page may get back what the idle timeout kept
                 session["refill"] = target
             response = redirect(target)
@@ -140,7 +130,7 @@ def accept_invitation(token: str):
             form_error(form, error)
         else:
             db.session.commit()
-            _start_session(user)
+            start_browser_session(user)
             flash("Your password is set and you are signed in", "success")
             return redirect(home_url_for(user))
     return render_template("auth/accept_invitation.html", form=form, invited=invited)
@@ -177,7 +167,7 @@ def reset_password(token: str):
             form_error(form, error)
         else:
             db.session.commit()
-            _start_session(user)
+            start_browser_session(user)
             flash("Your password has been changed and you are signed in", "success")
             return redirect(home_url_for(user))
     return render_template("auth/reset_password.html", form=form)
@@ -197,7 +187,7 @@ def change_password():
         else:
             user = current_user._get_current_object()
             db.session.commit()
-            _start_session(user)  # this session carries on; every other one has ended
+            start_browser_session(user)  # this session carries on; every other one has ended
             flash(
                 "Your password has been changed. Any other sessions have been signed out.",
                 "success",

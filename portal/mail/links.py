@@ -36,6 +36,7 @@ TRAILING = ".,;:!?)]}*"
 SECRET_LINK_KINDS = {
     "invitation": "invitation link",
     "password_reset": "password reset link",
+    "programme_start": "programme application link",
 }
 PRIVATE_LINK = "private link"
 

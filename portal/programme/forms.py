@@ -63,6 +63,11 @@ class CriterionForm(PortalForm):
         "Judged at", widget=GovRadioInput(), choices=[(s.value, s.label) for s in Stage],
         validators=[Needed(message="Select the stage that judges it")],
     )  # fmt: skip
+    word_limit = IntegerField(
+        "Word limit", widget=GovTextInput(), default=500,
+        description="The most words an applicant may write for it, from 50 to 2,000",
+        validators=[Optional()],
+    )  # fmt: skip
     independent = BooleanField(
         "Independent: scored and shown, but left out of the total (for example, readiness "
         "for an assistant director role)",

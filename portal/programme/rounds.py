@@ -109,6 +109,7 @@ def add_criterion(
     weight: int | None,
     stage: str | None,
     independent: bool,
+    word_limit: int | None = 500,
 ) -> Criterion:
     """A criterion, with what each score from 1 to 4 means, its weight and its stage."""
     _require_admin(actor)
@@ -132,11 +133,14 @@ def add_criterion(
         raise RuleError("Enter a weight from 1 to 10", "weight")
     if stage not in {s.value for s in Stage}:
         raise RuleError("Select the stage that judges it", "stage")
+    if word_limit is None or not 50 <= word_limit <= 2000:
+        raise RuleError("Enter a word limit from 50 to 2,000", "word_limit")
     if len(held.criteria) >= MAX_CRITERIA:
         raise RuleError(f"A round can have at most {MAX_CRITERIA} criteria")
     criterion = Criterion(
         round=held, position=len(held.criteria) + 1, title=title, descriptors=written,
         weight=weight, stage=Stage(stage), independent=bool(independent),
+        word_limit=word_limit,
     )  # fmt: skip
     db.session.add(criterion)
     db.session.flush()

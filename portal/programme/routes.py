@@ -94,6 +94,7 @@ def add_criterion(round_id: int):
                 weight=form.weight.data,
                 stage=form.stage.data,
                 independent=form.independent.data,
+                word_limit=form.word_limit.data if form.word_limit.data is not None else 500,
             ),
             form=form,
         )
