@@ -58,8 +58,55 @@ def seed_demo() -> list[tuple[str, str]]:
         sign_ins = _seed_people()
         _seed_sessions()
         _seed_boards()
+        _seed_programme()
         db.session.flush()  # inside the scope: audit events and outbox rows are tenants'
         return sign_ins
+
+
+def _seed_programme() -> None:
+    """A practice leader round open now, with its questions and criteria, so the public
+    programme page and Apply now show something."""
+    from datetime import timedelta
+
+    from portal.common.clock import today
+    from portal.programme import rounds
+    from portal.programme.models import Round
+
+    if db.session.scalar(select(Round.id).limit(1)) is not None:
+        return
+    admin = db.session.scalar(select(User).where(User.role == Role.CENTRE_ADMIN).limit(1))
+    day = today()
+    held = rounds.open_round(
+        actor=admin, title=f"Practice leaders {day.year + 1}", opens_on=day - timedelta(days=14),
+        opens_time="09:00:00", closes_on=day + timedelta(days=42), closes_time="23:59:59",
+        places=20,
+    )  # fmt: skip
+    for text, reason in PROGRAMME_QUESTIONS:
+        rounds.add_question(held.id, actor=admin, text=text, eligible_answer="yes", reason=reason)
+    for title, stage, weight, independent, descriptors in PROGRAMME_CRITERIA:
+        rounds.add_criterion(held.id, actor=admin, title=title, descriptors=descriptors,
+                             weight=weight, stage=stage, independent=independent)  # fmt: skip
+
+
+PROGRAMME_QUESTIONS = [
+    ("Do you manage social workers in a council's children's services in England?",
+     "The programme is for managers in the children's services of councils in England."),
+    ("Are you registered with Social Work England?",
+     "Participants must be registered social workers."),
+    ("Will your director of children's services endorse your application?",
+     "Each application needs the endorsement of the applicant's director of children's services."),
+]  # fmt: skip
+PROGRAMME_CRITERIA = [
+    ("Leading practice across a service", "application", 3, False,
+     ["Little evidence of leading practice beyond a team", "Some evidence, in one service",
+      "Clear evidence of improving practice across a service", "Strong, sustained evidence of improving practice across services"]),
+    ("Working with partners and the wider system", "application", 2, False,
+     ["Little evidence", "Some evidence with one partner", "Clear evidence with several partners", "Strong evidence of shaping the system with partners"]),
+    ("Learning from children and families", "application", 2, False,
+     ["Little evidence", "Some evidence", "Clear evidence that it changed practice", "Strong evidence that it changed practice across a service"]),
+    ("Readiness for an assistant director role", "assessment", 1, True,
+     ["Not yet", "Emerging", "Ready within two years", "Ready now"]),
+]  # fmt: skip
 
 
 def _seed_boards() -> None:

@@ -63,3 +63,33 @@ def test_a_form_with_errors_is_valid_html(app, world, login_as, role_key, path, 
     response = login_as(world[role_key]).post(path, data=data)
     assert response.status_code == 200 and "There is a problem" in response.text
     assert not nu_errors(response.text)
+
+
+def test_an_applicants_pages_are_valid_html(world, login_as):
+    from portal.common.clock import frozen_at
+    from tests.test_programme_applying import (
+        DURING,
+        applicant,
+        complete,
+        form_of,
+        make_round,
+        started,
+    )
+
+    with frozen_at(DURING):
+        held = make_round(world)
+        person = applicant()
+        made = started(held, person)
+        client = login_as(person)
+        base = f"/programme/applications/{made}"
+        pages = _pages(client, ["/programme/apply", "/programme/applications", base,
+                                f"{base}/check", f"{base}/equality"])  # fmt: skip
+        refused = client.post(base, data=form_of(held, management_years="many", save="Save"))
+        assert "Enter the years as a whole number" in refused.text
+        pages["the draft with an error"] = refused.text
+        complete(made, person)
+        assert client.post(f"{base}/check").status_code == 302
+        pages["submitted"] = client.get(base).text
+    assert len(pages) == 7, sorted(pages)
+    problems = _problems(pages)
+    assert not problems, "\n".join(problems)
