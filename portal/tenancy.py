@@ -244,13 +244,18 @@ def _tenant_table_names() -> frozenset[str]:
     return frozenset(tenant_owned_tables())
 
 
-def _tenant_tables_in(state: ORMExecuteState) -> set[str]:
-    """Tenant-owned tables the statement reads or writes, wherever they appear
-    (select list, FROM, joins, subqueries): ``all_mappers`` misses ``select_from``."""
+def tables_in(state: ORMExecuteState) -> set[str]:
+    """Every table the statement reads or writes, wherever it appears (select list,
+    FROM, joins, subqueries): ``all_mappers`` misses ``select_from``. The programme's
+    scope (``portal.programme.scope``) asks the same question of its own tables."""
     tables = find_tables(state.statement, check_columns=True, include_aliases=True)
     names = {t.name for t in tables if isinstance(t, Table)}
     names |= {m.local_table.name for m in state.all_mappers}
-    return names & _tenant_table_names()
+    return names
+
+
+def _tenant_tables_in(state: ORMExecuteState) -> set[str]:
+    return tables_in(state) & _tenant_table_names()
 
 
 def _add_tenant_criteria(state: ORMExecuteState) -> None:

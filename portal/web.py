@@ -14,6 +14,7 @@ from portal.accounts.models import ROLE_LABELS, Role
 from portal.accounts.pending import AccountState, account_state, invitation_expires_at
 from portal.auth import session_seconds_left
 from portal.common.clock import london, london_exact, london_time, utcnow
+from portal.common.inputs import word_count
 from portal.common.text import plural
 from portal.security import csp_nonce
 
@@ -138,6 +139,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(london_time, "london_time")
     app.add_template_filter(london_exact, "london_exact")
+    app.add_template_filter(word_count, "words")
     app.add_template_filter(plural, "plural")  # {{ n | plural("problem") }}
     app.add_template_global(wtforms_errors, "wtforms_errors")  # replaces the plain one
     app.add_template_global(account_state, "account_state")

@@ -75,7 +75,7 @@ def complete(application_id: int, person: User, **changes) -> None:
     with scope.as_person(person.id):
         application = db.session.get(Application, application_id)
         held = application.round
-        criterion = applying.application_criteria(held)[0]
+        criterion = held.application_criteria[0]
         draft = applying.Draft(
             full_name=person.name, job_title="Head of Service", council_code=KENSINGTON,
             management_years=6, management_summary="I lead two assessment teams.",
@@ -102,7 +102,7 @@ def mine(application_id: int, person: User) -> Application:
 
 
 def form_of(held: Round, **changes) -> dict:
-    criterion = applying.application_criteria(held)[0]
+    criterion = held.application_criteria[0]
     data = {
         "full_name": "Ada Marker", "job_title": "Head of Service", "council_code": KENSINGTON,
         "management_years": "6", "management_summary": "I lead two assessment teams.",
@@ -170,7 +170,7 @@ def test_a_draft_keeps_everything_typed_and_says_what_must_change(login_as, prog
     person = applicant()
     made = started(programme_round, person)
     client = login_as(person)
-    criterion = applying.application_criteria(programme_round)[0]
+    criterion = programme_round.application_criteria[0]
     long_text = " ".join(["word"] * 61)
     saved = client.post(f"/programme/applications/{made}", data=form_of(
         programme_round, swe_number="123456", **{f"statement_{criterion.id}": long_text},

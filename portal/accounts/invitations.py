@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import and_, select
 
@@ -24,11 +23,11 @@ from portal import tenancy
 from portal.accounts import sign_in_sessions
 from portal.accounts.links import link_to, make_link_token, read_link_token
 from portal.accounts.lookup import (
-    EMAIL_FORMAT,
     INVITE,
     LinkError,
     acting_for,
     audit_tenant,
+    checked_email,
     find_user_by_email,
     has_control_characters,
     home_tenant,
@@ -300,20 +299,14 @@ def _tell_address_changed(person: User, old: str) -> None:
 
 def _check_invitee(email: str, name: str) -> tuple[str, str]:
     """The email address and name, cleaned, or a refusal naming the field."""
-    email, name = normalise_email(email), name.strip()
+    name = name.strip()
     if not name:
         raise RuleError("Enter the person's full name", "name")
     if len(name) > 120:
         raise RuleError("Full name must be 120 characters or fewer", "name")
     if has_control_characters(name):
         raise RuleError("Full name must only include letters, spaces and punctuation", "name")
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        raise RuleError(EMAIL_FORMAT, "email") from None
-    if len(email) > 254:
-        raise RuleError("Email address must be 254 characters or fewer", "email")
-    return email, name
+    return checked_email(email), name
 
 
 def accept_invitation(token: str, password: str) -> User:

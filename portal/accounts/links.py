@@ -13,20 +13,21 @@ from portal.common.routes import absolute_url_for
 from portal.extensions import db
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
+def signer(purpose: str) -> URLSafeTimedSerializer:
+    """Signs and reads the tokens of one kind of emailed link (its own salt)."""
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"portal-{purpose}")
 
 
 def make_link_token(user: User, purpose: str) -> str:
     """A signed token for ``user`` that stops working once their stamp rotates."""
-    return _serializer(purpose).dumps({"u": user.id, "s": user.session_stamp})
+    return signer(purpose).dumps({"u": user.id, "s": user.session_stamp})
 
 
 def read_link_token(token: str, purpose: str, max_age: timedelta) -> User:
     """The user a valid, unexpired, unused link is for, or :class:`LinkError`."""
     what = "invitation" if purpose == INVITE else "password reset link"
     try:
-        data = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+        data = signer(purpose).loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired as error:
         raise LinkError(f"This {what} has expired. Ask for a new one.") from error
     except BadSignature as error:

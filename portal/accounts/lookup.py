@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import String, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -29,6 +30,18 @@ EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def checked_email(email: str) -> str:
+    """The address, normalised, or a refusal on the ``email`` field."""
+    email = normalise_email(email or "")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise RuleError(EMAIL_FORMAT, "email") from None
+    if len(email) > 254:
+        raise RuleError("Email address must be 254 characters or fewer", "email")
+    return email
 
 
 def has_control_characters(value: object) -> bool:

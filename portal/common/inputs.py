@@ -57,6 +57,12 @@ def refuse_control_characters() -> None:
         abort(400, description="The request had characters in it that nobody types.")
 
 
+def word_count(text: str | None) -> int:
+    """Words as GOV.UK's character count counts them while you type: runs of non-space
+    characters."""
+    return len((text or "").split())
+
+
 def whole_number(value: str | None) -> int | None:
     """A query-string id, or None for anything that is not one ("²".isdigit() is true)."""
     if not value or not value.isascii() or not value.isdigit() or len(value) > 10:

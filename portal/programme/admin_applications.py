@@ -14,7 +14,7 @@ from portal.common.paging import window
 from portal.common.routes import apply_change
 from portal.errors import NotFound
 from portal.extensions import db
-from portal.programme import applying, councils, equality
+from portal.programme import applying, equality
 from portal.programme.apply_forms import ExtendForm
 from portal.programme.models import Application, ApplicationState
 from portal.programme.routes import _round, admin_bp, admin_only
@@ -43,7 +43,7 @@ def applications(round_id: int):
     )
     return render_template(
         "programme/admin_applications.html", round=held, page=page, state=state,
-        counts=counts, states=list(ApplicationState), council_name=councils.name_of,
+        counts=counts, states=list(ApplicationState),
     )  # fmt: skip
 
 
@@ -64,9 +64,7 @@ def application(application_id: int):
 def _page(found, form):
     return render_template(
         "programme/admin_application.html", application=found, form=form,
-        council=councils.name_of(found.council_code), deadline=applying.deadline_of(found),
-        criteria=applying.application_criteria(found.round),
-        screened_out=applying.screened_out(found), word_count=applying.word_count,
+        deadline=applying.deadline_of(found), screened_out=applying.screened_out(found),
     )  # fmt: skip
 
 

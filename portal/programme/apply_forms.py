@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Optional
 
 from portal.common.forms import SEARCHABLE, PortalForm, date_field
 from portal.programme import councils, equality
-from portal.programme.applying import SUMMARY_WORDS, application_criteria
+from portal.programme.applying import SUMMARY_WORDS
 from portal.programme.models import Application, Round
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -81,7 +81,7 @@ def application_form(held: Round, application: Application | None = None, **kwar
     class RoundForm(ApplicationForm):
         pass
 
-    for criterion in application_criteria(held):
+    for criterion in held.application_criteria:
         setattr(RoundForm, f"statement_{criterion.id}", TextAreaField(
             criterion.title, widget=GovCharacterCount(), validators=[Optional()],
             description=f"Up to {criterion.word_limit} words. A strong statement shows: "

@@ -14,7 +14,7 @@ from portal.common.inputs import whole_number
 from portal.common.routes import apply_change, form_error
 from portal.errors import NotFound, RuleError
 from portal.extensions import db, limiter
-from portal.programme import applying, councils, equality, rounds
+from portal.programme import applying, equality, rounds
 from portal.programme.apply_forms import ContinueForm, StartForm, application_form, equality_form
 from portal.programme.applying import Draft
 from portal.programme.models import ApplicationState
@@ -97,7 +97,7 @@ def _draft(form, held) -> Draft:
         management_years=whole_number(form.management_years.data),
         management_summary=form.management_summary.data, swe_number=form.swe_number.data,
         statements={c.id: form[f"statement_{c.id}"].data
-                    for c in applying.application_criteria(held)},
+                    for c in held.application_criteria},
         answers={q.id: _yes_no(form[f"question_{q.id}"].data) for q in held.questions},
     )  # fmt: skip
 
@@ -119,11 +119,7 @@ def _years_problem(form) -> str | None:
 def application(application_id: int):
     found = _mine(application_id)
     if found.state != ApplicationState.DRAFT:
-        return render_template(
-            "programme/submitted.html", application=found,
-            council=councils.name_of(found.council_code),
-            criteria=applying.application_criteria(found.round), word_count=applying.word_count,
-        )  # fmt: skip
+        return render_template("programme/submitted.html", application=found)
     form = application_form(found.round, found if request.method == "GET" else None)
     if form.validate_on_submit():
         saved = apply_change(
@@ -146,7 +142,6 @@ def _draft_page(found, form):
         "programme/application.html",
         application=found,
         form=form,
-        criteria=applying.application_criteria(found.round),
         screened_out=applying.screened_out(found),
         deadline=applying.deadline_of(found),
     )
@@ -197,16 +192,12 @@ def check(application_id: int):
             form_error(form, error)
         else:
             db.session.commit()
-            flash(
-                "Your application is submitted. We have emailed you a copy of the time.", "success"
-            )
+            flash("Your application is submitted. We have emailed you to confirm it.", "success")
             return redirect(url_for("programme.application", application_id=found.id))
     return render_template(
         "programme/check.html", application=found, form=form,
         missing=applying.to_complete(found), screened_out=applying.screened_out(found),
-        criteria=applying.application_criteria(found.round),
-        council=councils.name_of(found.council_code), deadline=applying.deadline_of(found),
-        word_count=applying.word_count,
+        deadline=applying.deadline_of(found),
     )  # fmt: skip
 
 

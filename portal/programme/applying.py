@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
-from portal.accounts.lookup import EMAIL_FORMAT, find_user_by_email, normalise_email
+from portal.accounts.links import signer
+from portal.accounts.lookup import checked_email, find_user_by_email
 from portal.accounts.models import Role, User
 from portal.audit.service import record
 from portal.common import inputs
@@ -33,7 +33,6 @@ from portal.programme.models import (
     Application,
     ApplicationState,
     Round,
-    Stage,
     Statement,
 )
 from portal.programme.rounds import accepts_at, london_moment
@@ -45,16 +44,10 @@ SWE_FORMAT = (
     "Enter your Social Work England registration number: SW and up to 6 digits, like SW123456"
 )
 SUMMARY_WORDS = 250
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class StartLinkError(RuleError):
     """A start link that cannot be used (expired, broken, used)."""
-
-
-def word_count(text: str | None) -> int:
-    """Words as the page counts them while you type: runs of non-space characters."""
-    return len((text or "").split())
 
 
 def normalise_swe(value: str | None) -> str:
@@ -67,20 +60,18 @@ def normalise_swe(value: str | None) -> str:
 def ask_to_start(held: Round, *, email: str, name: str) -> None:
     """Promise a link to the address; the lookup and the email happen in the background,
     so the page answers alike whoever the address belongs to."""
-    email, name = normalise_email(email or ""), " ".join((name or "").split())
+    name = " ".join((name or "").split())
     if not name:
         raise RuleError("Enter your full name", "name")
     if len(name) > 120 or inputs.has_control_characters(name, allowed=frozenset()):
         raise RuleError("Enter your name as 120 letters or fewer", "name")
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise RuleError(EMAIL_FORMAT, "email")
+    email = checked_email(email)
     if not accepts_at(held, utcnow()):
         raise RuleError(f"{held} is not taking applications now")
     enqueue("programme.start_link", tenant_id=None, email=email, name=name, round_id=held.id)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="portal-programme-start")
+START = "programme-start"  # the links' signing purpose
 
 
 def send_start_link(*, email: str, name: str, round_id: int) -> None:
@@ -88,9 +79,9 @@ def send_start_link(*, email: str, name: str, round_id: int) -> None:
     ``START_LINKS_PER_HOUR`` an hour. An address that is already a staff account is told
     to sign in with it instead: a link never signs a staff account in."""
     held = db.session.get(Round, round_id)
-    if held is None or sent_lately(email, "programme_start", within=timedelta(hours=1)) >= (
-        START_LINKS_PER_HOUR
-    ):
+    if held is None:
+        return
+    if sent_lately(email, "programme_start", within=timedelta(hours=1)) >= START_LINKS_PER_HOUR:
         return
     user = find_user_by_email(email)
     if user is not None and user.role != Role.APPLICANT:
@@ -100,7 +91,7 @@ def send_start_link(*, email: str, name: str, round_id: int) -> None:
             f"{absolute_url_for('programme.apply')} to start or carry on your application.\n"
         )
     else:
-        token = _serializer().dumps(
+        token = signer(START).dumps(
             {"e": email, "n": name, "r": held.id, "t": utcnow().timestamp()}
         )
         link = absolute_url_for("programme.start", token=token)
@@ -124,14 +115,14 @@ class StartLink:
 
 def read_start_link(token: str) -> StartLink:
     try:
-        data = _serializer().loads(token, max_age=int(START_LINK_MAX_AGE.total_seconds()))
+        data = signer(START).loads(token, max_age=int(START_LINK_MAX_AGE.total_seconds()))
     except SignatureExpired as error:
         raise StartLinkError("This link has expired. Ask for a new one.") from error
     except BadSignature as error:
         raise StartLinkError("This link is not valid. Check you copied all of it.") from error
     if not isinstance(data, dict) or not {"e", "n", "r", "t"} <= set(data):
         raise StartLinkError("This link is not valid. Check you copied all of it.")
-    issued = datetime.fromtimestamp(float(data["t"]), tz=as_utc(utcnow()).tzinfo)
+    issued = datetime.fromtimestamp(float(data["t"]), tz=UTC)
     return StartLink(str(data["e"]), str(data["n"]), int(data["r"]), issued)
 
 
@@ -220,13 +211,9 @@ class Draft:
     answers: dict[int, bool | None] | None = None  # question id -> yes / no / unanswered
 
 
-def application_criteria(held: Round):
-    return [c for c in held.criteria if c.stage == Stage.APPLICATION]
-
-
-def save_draft(application: Application, *, actor: User, draft: Draft) -> list[tuple[str, str]]:
-    """Keep what was typed (the form's fields, within generous hard limits) and say what
-    must change before it can be submitted."""
+def save_draft(application: Application, *, actor: User, draft: Draft) -> None:
+    """Keep what was typed (the form's fields, within generous hard limits); what must
+    change before it can be submitted is :func:`to_complete`'s to say."""
     _editable(application, actor)
     application.full_name = " ".join((draft.full_name or "").split())[:120]
     application.job_title = " ".join((draft.job_title or "").split())[:150]
@@ -237,7 +224,7 @@ def save_draft(application: Application, *, actor: User, draft: Draft) -> list[t
     application.management_summary = (draft.management_summary or "")[: SUMMARY_WORDS * 20]
     application.swe_number = normalise_swe(draft.swe_number)[:12] or None
     by_criterion = {s.criterion_id: s for s in application.statements}
-    for criterion in application_criteria(application.round):
+    for criterion in application.round.application_criteria:
         text = (draft.statements or {}).get(criterion.id)
         if text is None:
             continue
@@ -257,7 +244,6 @@ def save_draft(application: Application, *, actor: User, draft: Draft) -> list[t
             application.answers.append(Answer(question_id=question.id, answer=answer))
     application.updated_at = utcnow()
     db.session.flush()
-    return to_complete(application)
 
 
 def _editable(application: Application, actor: User) -> None:
@@ -291,16 +277,16 @@ def to_complete(application: Application) -> list[tuple[str, str]]:
         found.append(("management_years", "Enter how many years you have managed social workers"))
     if not application.management_summary.strip():
         found.append(("management_summary", "Describe your management experience"))
-    elif (words := word_count(application.management_summary)) > SUMMARY_WORDS:
+    elif (words := inputs.word_count(application.management_summary)) > SUMMARY_WORDS:
         found.append(
             ("management_summary", _over(words, SUMMARY_WORDS, "your management experience"))
         )
     if not SWE_NUMBER.match(application.swe_number or ""):
         found.append(("swe_number", SWE_FORMAT))
     texts = {s.criterion_id: s.text for s in application.statements}
-    for criterion in application_criteria(application.round):
+    for criterion in application.round.application_criteria:
         field = f"statement_{criterion.id}"
-        words = word_count(texts.get(criterion.id))
+        words = inputs.word_count(texts.get(criterion.id))
         if words == 0:
             found.append((field, f"Write your statement for {criterion.title}"))
         elif words > criterion.word_limit:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.clock import utcnow
 from portal.extensions import db
+from portal.programme import councils
 from portal.programme.scope import ApplicantOnly, ApplicantsOwn, WithItsApplication
 
 
@@ -54,6 +55,11 @@ class Round(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def application_criteria(self) -> list[Criterion]:
+        """The criteria an applicant writes a statement for."""
+        return [c for c in self.criteria if c.stage == Stage.APPLICATION]
 
 
 class Criterion(db.Model):
@@ -149,6 +155,11 @@ class Application(ApplicantsOwn, db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
+
+    @property
+    def council_name(self) -> str:
+        """The council's name from the register ("" when none is chosen)."""
+        return councils.name_of(self.council_code)
 
 
 class Statement(WithItsApplication, db.Model):

@@ -28,12 +28,12 @@ link widens it to its application with :func:`endorsing`; jobs and commands use
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import ForeignKey, Table, event, or_, select, text
+from sqlalchemy import ForeignKey, event, or_, select, text
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -42,9 +42,9 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
-from sqlalchemy.sql.util import find_tables
 
 from portal.extensions import db
+from portal.tenancy import tables_in
 
 NOBODY_ID = -1  # no person / no application: matches no row (ids are positive)
 
@@ -110,10 +110,6 @@ _KINDS = (ApplicantsOwn, WithItsApplication, ApplicantOnly)
 # --- Setting the scope ------------------------------------------------------------------
 
 
-def current() -> ProgrammeScope | None:
-    return _scope.get()
-
-
 def set_scope(scope: ProgrammeScope | None) -> None:
     _scope.set(scope)
 
@@ -143,12 +139,12 @@ def _resync() -> None:
     _tell_postgresql(session, restored or NOBODY)
 
 
-def as_person(person_id: int) -> contextmanager:
+def as_person(person_id: int) -> AbstractContextManager[ProgrammeScope]:
     """A person's own applications (a job acting for the applicant)."""
     return scoped(ProgrammeScope(person_id=person_id))
 
 
-def as_admin() -> contextmanager:
+def as_admin() -> AbstractContextManager[ProgrammeScope]:
     """Every application: the programme's own jobs and commands, and demo data."""
     return scoped(ProgrammeScope(admin=True))
 
@@ -182,10 +178,7 @@ def _programme_tables() -> frozenset[str]:
 
 
 def _touched(state: ORMExecuteState) -> set[str]:
-    tables = find_tables(state.statement, check_columns=True, include_aliases=True)
-    names = {t.name for t in tables if isinstance(t, Table)}
-    names |= {m.local_table.name for m in state.all_mappers}
-    return names & _programme_tables()
+    return tables_in(state) & _programme_tables()
 
 
 def _application_model():
@@ -238,9 +231,7 @@ def _add_criteria(state: ORMExecuteState) -> None:
 def _check_flush(session: Session, flush_context, instances) -> None:
     """Only the applicant (or an admin) writes an application and its parts."""
     rows = [
-        obj
-        for obj in [*session.new, *session.dirty, *session.deleted]
-        if isinstance(obj, _KINDS) and not isinstance(obj, _Exempt)
+        obj for obj in [*session.new, *session.dirty, *session.deleted] if isinstance(obj, _KINDS)
     ]
     if not rows:
         return
@@ -257,11 +248,6 @@ def _check_flush(session: Session, flush_context, instances) -> None:
                 raise ProgrammeScopeError(
                     f"{type(obj).__name__} of another person is outside the programme scope"
                 )
-
-
-class _Exempt:
-    """Rows written by someone other than the applicant under their own rule (an
-    endorser's endorsement, next): they check themselves."""
 
 
 def _owner_of(session: Session, obj) -> int | None:
